@@ -1,0 +1,43 @@
+// The one catalogue of relayd's errors. Every error a runner or an operator can see has a stable
+// `code` (callers branch on it, never on the message), a default message and the HTTP status the
+// ingest layer answers with. The error body a runner receives is k6's error shape (§2 of the spec):
+// {"error": {"code": <number>, "message": "...", "details": {"relayd_code": ["RELAYD_..."]}}}
+
+export const ERRORS = {
+  RELAYD_BODY_TOO_LARGE: { status: 413, message: 'request body is larger than the limit' },
+  RELAYD_DECOMPRESSED_TOO_LARGE: { status: 413, message: 'decompressed body is larger than the limit' },
+  RELAYD_UNSUPPORTED_ENCODING: { status: 415, message: 'unsupported Content-Encoding' },
+  RELAYD_BAD_GZIP: { status: 400, message: 'body is not valid gzip' },
+  RELAYD_BAD_SNAPPY: { status: 400, message: 'body is not valid snappy (block format)' },
+  RELAYD_BAD_JSON: { status: 400, message: 'body is not valid JSON' },
+  RELAYD_BAD_PROTOBUF: { status: 400, message: 'body is not a valid protobuf MetricSet' },
+  RELAYD_BAD_V1_PAYLOAD: { status: 400, message: 'body is not a valid API v1 metrics payload' },
+  RELAYD_BAD_V2_PAYLOAD: { status: 400, message: 'body is not a valid API v2 MetricSet' },
+  RELAYD_BAD_CREATE: { status: 400, message: 'body is not a valid create-test-run request' },
+  RELAYD_BAD_FINISH: { status: 400, message: 'body is not a valid test-finished request' },
+  RELAYD_UNKNOWN_RUN: { status: 404, message: 'unknown test run id' },
+  RELAYD_RUN_ENDED: { status: 409, message: 'test run has already ended' },
+  RELAYD_NOT_FOUND: { status: 404, message: 'no such endpoint' },
+  RELAYD_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
+  RELAYD_SHUTTING_DOWN: { status: 503, message: 'relayd is shutting down' },
+  RELAYD_INTERNAL: { status: 500, message: 'internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class RelaydError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const base = ERRORS[code].message;
+    super(detail ? `${base}: ${detail}` : base, options);
+    this.name = 'RelaydError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+  }
+}
+
+export function isRelaydError(err: unknown): err is RelaydError {
+  return err instanceof RelaydError;
+}

@@ -1,0 +1,156 @@
+// The forwarder: one worker per run with something to send. A worker takes its run's items in arrival
+// order and does not move on until the current one has a final outcome, so the cloud sees
+// create → pushes → finish, and the finish only after every push of the run was delivered (or
+// dead-lettered). Runs are independent: a slow or refused run never holds up another.
+//
+// Provisional runs: the queued create goes first; once the cloud answers, its id is persisted and
+// every later request of the run is addressed to it (path, and MetricSet.test_run_id in v2 bodies).
+import type { RetryPolicy } from '../config/index.js';
+import type { Logger } from '../observe/index.js';
+import { rewriteTestRunId, snappyCompress, snappyUncompressBounded } from '../protocol/index.js';
+import type { DurableQueue, StoredItem } from '../queue/index.js';
+import type { Run, RunRegistry } from '../runs/index.js';
+import { parseCreateAnswer } from './create-answer.js';
+import { deliver, type FinalOutcome, type RetryNotice } from './delivery.js';
+import type { UpstreamClient, UpstreamRequest } from './upstream-client.js';
+import { Wakeup } from './wakeup.js';
+
+const READ_AHEAD = 16;
+
+export interface ForwarderOptions {
+  readonly queue: DurableQueue;
+  readonly runs: RunRegistry;
+  readonly client: UpstreamClient;
+  readonly policy: RetryPolicy;
+  readonly logger: Logger;
+}
+
+export class Forwarder {
+  readonly #options: ForwarderOptions;
+  readonly #log: Logger;
+  readonly #abort = new AbortController();
+  readonly #workers = new Map<string, { wakeup: Wakeup; done: Promise<void> }>();
+
+  constructor(options: ForwarderOptions) {
+    this.#options = options;
+    this.#log = options.logger;
+  }
+
+  /** Starts a worker for every run left with work from an earlier life of the daemon. */
+  start(): void {
+    for (const run of this.#options.runs.list()) {
+      if (this.#options.runs.needsForwarding(run)) this.notify(run.record.id);
+    }
+  }
+
+  /** Something was queued for this run: wake its worker, or start one. */
+  notify(runId: string): void {
+    if (this.#abort.signal.aborted) return;
+    const worker = this.#workers.get(runId);
+    if (worker) {
+      worker.wakeup.notify();
+      return;
+    }
+    const wakeup = new Wakeup();
+    const done = this.#work(runId, wakeup).catch((err: unknown) => {
+      if (!this.#abort.signal.aborted) this.#log.error({ err, runId }, 'forward worker failed');
+    });
+    this.#workers.set(runId, { wakeup, done: done.finally(() => this.#workers.delete(runId)) });
+  }
+
+  /** Cancels every wait and in-flight request; what was not delivered stays queued for the next start. */
+  async stop(): Promise<void> {
+    this.#abort.abort(new Error('relayd is stopping'));
+    await Promise.all([...this.#workers.values()].map((worker) => worker.done));
+  }
+
+  async #work(runId: string, wakeup: Wakeup): Promise<void> {
+    const { queue, runs } = this.#options;
+    const signal = this.#abort.signal;
+    const run = runs.get(runId);
+    if (!run) return;
+    let cursor = 0;
+    while (!signal.aborted) {
+      const items = await queue.read(runId, cursor, READ_AHEAD);
+      if (items.length === 0) {
+        if (!runs.needsForwarding(run)) return;
+        await wakeup.wait(signal);
+        continue;
+      }
+      for (const item of items) {
+        if (signal.aborted) return;
+        await this.#forward(run, item);
+        cursor = item.seq;
+      }
+    }
+  }
+
+  async #forward(run: Run, item: StoredItem): Promise<void> {
+    const { queue, runs } = this.#options;
+    if (run.record.state === 'rejected') {
+      await this.#deadLetter(run, item, `run rejected by the cloud: ${run.record.lastError ?? ''}`);
+      return;
+    }
+    const outcome = await deliver(this.#options.client, this.#request(run, item), this.#options.policy, this.#abort.signal, (notice) =>
+      this.#onRetry(run, item, notice),
+    );
+    if (outcome.kind === 'reject') {
+      await this.#deadLetter(run, item, outcome.reason);
+      if (item.kind === 'create') await runs.reject(run, outcome.reason);
+      return;
+    }
+    if (item.kind === 'create' && !(await this.#adoptUpstreamId(run, item, outcome))) return;
+    await queue.remove(item);
+    await runs.delivered(run, item);
+    if (run.record.lastError !== null) await runs.noteError(run, null);
+    this.#log.debug({ runId: run.record.id, seq: item.seq, kind: item.kind }, 'delivered');
+    if (item.kind === 'finish') this.#log.info({ runId: run.record.id, state: run.record.state }, 'run ended upstream');
+  }
+
+  async #adoptUpstreamId(run: Run, item: StoredItem, outcome: FinalOutcome): Promise<boolean> {
+    const answer = parseCreateAnswer(outcome.body);
+    if (!answer) {
+      const reason = `create answered HTTP ${outcome.status} without a usable reference_id`;
+      await this.#deadLetter(run, item, reason);
+      await this.#options.runs.reject(run, reason);
+      return false;
+    }
+    await this.#options.runs.setUpstreamId(run, answer.referenceId);
+    this.#log.info({ runId: run.record.id, upstreamId: answer.referenceId }, 'provisional run created upstream');
+    return true;
+  }
+
+  #request(run: Run, item: StoredItem): UpstreamRequest {
+    const upstreamId = run.record.upstreamId ?? run.record.id;
+    switch (item.kind) {
+      case 'create':
+        return { path: '/v1/tests', headers: item.headers, body: item.body };
+      case 'finish':
+        return { path: `/v1/tests/${upstreamId}`, headers: item.headers, body: item.body };
+      case 'push': {
+        const mapped = upstreamId !== run.record.id;
+        const body = mapped && item.protocol === 'v2' ? this.#withRunId(item.body, upstreamId) : item.body;
+        return { path: `/${item.protocol ?? 'v1'}/metrics/${upstreamId}`, headers: item.headers, body };
+      }
+    }
+  }
+
+  /** v2 bodies carry the run id inside the snappy-compressed MetricSet (validated at ingest). */
+  #withRunId(body: Uint8Array, upstreamId: string): Uint8Array {
+    return snappyCompress(rewriteTestRunId(snappyUncompressBounded(body, Number.MAX_SAFE_INTEGER), upstreamId));
+  }
+
+  #onRetry(run: Run, item: StoredItem, notice: RetryNotice): void {
+    const fields = { runId: run.record.id, seq: item.seq, kind: item.kind, attempt: notice.attempt, waitMs: notice.waitMs, reason: notice.reason };
+    // The first failure and then every tenth: an outage must be visible without flooding the log.
+    if (notice.attempt === 1 || notice.attempt % 10 === 0) this.#log.warn(fields, 'upstream attempt failed, retrying');
+    else this.#log.debug(fields, 'upstream attempt failed, retrying');
+    void this.#options.runs.noteError(run, notice.reason).catch(() => undefined);
+  }
+
+  async #deadLetter(run: Run, item: StoredItem, reason: string): Promise<void> {
+    await this.#options.queue.deadLetter(item, reason);
+    run.ledger.deadLettered += 1;
+    this.#log.warn({ runId: run.record.id, seq: item.seq, kind: item.kind, reason }, 'upstream refused an item for good; moved to dead letters');
+  }
+}

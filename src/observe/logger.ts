@@ -1,0 +1,29 @@
+// The root logger: pino JSON lines. Redaction is set up once here so that no token can reach a log,
+// whatever a call site passes (headers objects, upstream requests, config).
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export type { Logger };
+
+const REDACT_PATHS = [
+  'authorization',
+  'token',
+  '*.authorization',
+  '*.Authorization',
+  '*.token',
+  'headers.authorization',
+  'headers.Authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      name: 'relayd',
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { pid: process.pid },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,48 @@
+// What the queue holds: one runner request (create, push or finish) as it must go upstream, with the
+// original body bytes and the headers that matter. Encoded as
+//   u32 BE length of the JSON meta | JSON meta | body bytes
+// so the body is stored once, byte for byte, and never re-encoded.
+
+export type ItemKind = 'create' | 'push' | 'finish';
+export type PushProtocol = 'v1' | 'v2';
+
+export interface QueueItem {
+  readonly kind: ItemKind;
+  /** Wire protocol of a push; absent for create and finish. */
+  readonly protocol?: PushProtocol;
+  /** Headers to forward upstream, lower-case names (see forward/forwarded-headers.ts). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+  /** Wall-clock ms when relayd accepted it. */
+  readonly receivedAt: number;
+  /** Sample entries in the body (v1 array entries, v2 series values); 0 for create and finish. */
+  readonly samples: number;
+  /** Made by relayd itself (the finish of a timed-out run), not received from a runner. */
+  readonly synthetic?: boolean;
+}
+
+export interface StoredItem extends QueueItem {
+  readonly runId: string;
+  readonly seq: number;
+  /** Encoded size on disk, for the backlog counters. */
+  readonly size: number;
+}
+
+type ItemMeta = Omit<QueueItem, 'body'>;
+
+export function encodeItem(item: QueueItem): Buffer {
+  const { body, ...meta } = item;
+  const metaBytes = Buffer.from(JSON.stringify(meta satisfies ItemMeta));
+  const out = Buffer.allocUnsafe(4 + metaBytes.length + body.byteLength);
+  out.writeUInt32BE(metaBytes.length, 0);
+  metaBytes.copy(out, 4);
+  out.set(body, 4 + metaBytes.length);
+  return out;
+}
+
+export function decodeItem(bytes: Uint8Array): QueueItem {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const metaLength = buf.readUInt32BE(0);
+  const meta = JSON.parse(buf.subarray(4, 4 + metaLength).toString('utf8')) as ItemMeta;
+  return { ...meta, body: buf.subarray(4 + metaLength) };
+}

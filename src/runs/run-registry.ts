@@ -1,0 +1,205 @@
+// The registry of test runs: the one place that changes a run's state, always persisting the change
+// through the queue (synced) before anyone acts on it. Items of a run and its record change together
+// in one batch where both change (a finish and the state `finishing`).
+import { randomBytes } from 'node:crypto';
+import type { DurableQueue, QueueItem, StoredItem } from '../queue/index.js';
+import { decodeRecord, encodeRecord, type RunLedger, type RunRecord } from './run-record.js';
+import { finalStateOf, hasEnded } from './run-state.js';
+
+export interface Run {
+  readonly record: RunRecord;
+  readonly ledger: RunLedger;
+}
+
+export interface NewRun {
+  readonly name: string;
+  readonly authorization: string | null;
+  readonly userAgent: string | null;
+}
+
+export interface RunRegistryOptions {
+  readonly runTimeoutMs: number;
+  /** Called whenever a run has something new to forward. */
+  readonly onBacklog: (runId: string) => void;
+  readonly now?: () => number;
+}
+
+const TIMEOUT_FINISH_BODY = Buffer.from(JSON.stringify({ result_status: 0, run_status: 4, thresholds: {} }));
+
+export class RunRegistry {
+  readonly #queue: DurableQueue;
+  readonly #runs = new Map<string, Run>();
+  readonly #options: RunRegistryOptions;
+  readonly #now: () => number;
+  #provisionalCounter = 0;
+
+  private constructor(queue: DurableQueue, options: RunRegistryOptions) {
+    this.#queue = queue;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Loads every persisted run. A run still `running` gets a fresh timeout window from now: relayd
+   * itself was down, which says nothing about the runner.
+   */
+  static async load(queue: DurableQueue, options: RunRegistryOptions): Promise<RunRegistry> {
+    const registry = new RunRegistry(queue, options);
+    const now = registry.#now();
+    for (const text of await queue.loadRuns()) {
+      const record = decodeRecord(text);
+      registry.#runs.set(record.id, { record, ledger: newLedger(now) });
+    }
+    return registry;
+  }
+
+  get(id: string): Run | undefined {
+    return this.#runs.get(id);
+  }
+
+  list(): Run[] {
+    return [...this.#runs.values()];
+  }
+
+  /** A run the cloud created at once: the runner uses the cloud's id. */
+  async createConfirmed(upstreamId: string, meta: NewRun): Promise<Run> {
+    // k6 retries a create whose answer it lost with the same idempotency key; the cloud answers with
+    // the same id, and the run is already here.
+    const existing = this.#runs.get(upstreamId);
+    if (existing && existing.record.state === 'running') return existing;
+    const run = this.#newRun(upstreamId, upstreamId, false, meta);
+    await this.#queue.saveRun(upstreamId, encodeRecord(run.record));
+    this.#runs.set(upstreamId, run);
+    return run;
+  }
+
+  /** A run with a locally minted numeric id; its create is queued and sent when the cloud is back. */
+  async createProvisional(meta: NewRun, createItem: QueueItem): Promise<Run> {
+    const id = this.#mintProvisionalId();
+    const run = this.#newRun(id, null, true, meta);
+    await this.#queue.append(id, createItem, encodeRecord(run.record));
+    this.#runs.set(id, run);
+    this.#options.onBacklog(id);
+    return run;
+  }
+
+  /**
+   * Provisional ids are numeric (k6 parses reference ids as integers) and 17 digits long with a
+   * leading 9, far outside the range of cloud run ids, so the two never collide.
+   */
+  #mintProvisionalId(): string {
+    this.#provisionalCounter = (this.#provisionalCounter + 1) % 1000;
+    return `9${String(this.#now()).padStart(13, '0')}${String(this.#provisionalCounter).padStart(3, '0')}`;
+  }
+
+  #newRun(id: string, upstreamId: string | null, provisional: boolean, meta: NewRun): Run {
+    const now = this.#now();
+    const record: RunRecord = {
+      id,
+      upstreamId,
+      provisional,
+      name: meta.name,
+      state: 'running',
+      outcome: null,
+      runStatus: null,
+      createdAt: now,
+      endedAt: null,
+      authorization: meta.authorization,
+      userAgent: meta.userAgent,
+      lastError: null,
+    };
+    return { record, ledger: newLedger(now) };
+  }
+
+  /** Durably queues a push of a running run. The caller checked `hasEnded` before decoding. */
+  async acceptPush(run: Run, item: QueueItem): Promise<void> {
+    await this.#queue.append(run.record.id, item);
+    const { ledger } = run;
+    ledger.pushesReceived += 1;
+    ledger.samplesReceived += item.samples;
+    ledger.bytesReceived += item.body.byteLength;
+    ledger.lastDataAt = this.#now();
+    this.#options.onBacklog(run.record.id);
+  }
+
+  /** Durably queues the finish and moves the run to `finishing`, in one synced batch. */
+  async acceptFinish(run: Run, item: QueueItem, runStatus: number): Promise<void> {
+    const { record } = run;
+    record.state = 'finishing';
+    record.outcome = finalStateOf(runStatus);
+    record.runStatus = runStatus;
+    await this.#queue.append(record.id, item, encodeRecord(record));
+    run.ledger.lastDataAt = this.#now();
+    this.#options.onBacklog(record.id);
+  }
+
+  /** Times out every running run that sent neither data nor its finish for the run timeout. */
+  async sweepTimeouts(): Promise<string[]> {
+    const now = this.#now();
+    const expired = this.list().filter(
+      (run) => run.record.state === 'running' && now - run.ledger.lastDataAt >= this.#options.runTimeoutMs,
+    );
+    for (const run of expired) await this.acceptFinish(run, this.#timeoutFinish(run.record), 4);
+    return expired.map((run) => run.record.id);
+  }
+
+  #timeoutFinish(record: RunRecord): QueueItem {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'k6-idempotency-key': randomBytes(8).toString('hex'),
+    };
+    if (record.authorization) headers.authorization = record.authorization;
+    if (record.userAgent) headers['user-agent'] = record.userAgent;
+    return { kind: 'finish', headers, body: TIMEOUT_FINISH_BODY, receivedAt: this.#now(), samples: 0, synthetic: true };
+  }
+
+  async setUpstreamId(run: Run, upstreamId: string): Promise<void> {
+    run.record.upstreamId = upstreamId;
+    await this.#queue.saveRun(run.record.id, encodeRecord(run.record));
+  }
+
+  /** Bookkeeping after an item was delivered; a delivered finish ends the run. */
+  async delivered(run: Run, item: StoredItem): Promise<void> {
+    run.ledger.itemsDelivered += 1;
+    run.ledger.samplesDelivered += item.samples;
+    if (item.kind !== 'finish') return;
+    const { record } = run;
+    record.state = record.outcome ?? 'finished';
+    record.endedAt = this.#now();
+    record.lastError = null;
+    await this.#queue.saveRun(record.id, encodeRecord(record));
+  }
+
+  async noteError(run: Run, message: string | null): Promise<void> {
+    if (run.record.lastError === message) return;
+    run.record.lastError = message;
+    if (message === null) return;
+    await this.#queue.saveRun(run.record.id, encodeRecord(run.record));
+  }
+
+  /** The cloud refused the run's create for good: nothing of it can be delivered. */
+  async reject(run: Run, reason: string): Promise<void> {
+    const { record } = run;
+    record.state = 'rejected';
+    record.endedAt = this.#now();
+    record.lastError = reason;
+    await this.#queue.saveRun(record.id, encodeRecord(record));
+  }
+
+  /** Whether a run still needs its forwarding worker (not ended, or ended with a backlog). */
+  needsForwarding(run: Run): boolean {
+    return !hasEnded(run.record.state) || run.record.state === 'finishing' || this.#queue.backlog(run.record.id).items > 0;
+  }
+}
+
+function newLedger(now: number): RunLedger {
+  return {
+    pushesReceived: 0,
+    samplesReceived: 0,
+    bytesReceived: 0,
+    itemsDelivered: 0,
+    samplesDelivered: 0,
+    deadLettered: 0,
+    lastDataAt: now,
+  };
+}
