@@ -1,0 +1,23 @@
+// Public API of the wire-format room: pure decoders and encoders for everything k6 `--out cloud`
+// sends (§3 create, §4 v1 push, §6 v2 push, §7 finish). No I/O besides zlib.
+
+export { type DecodeLimits, gunzipBounded, snappyCompress, snappyUncompressBounded } from './compression.js';
+export { RunStatus, type RunStatusCode, isRunStatus } from './run-status.js';
+export { type CreateTestRun, type FinishTestRun, decodeCreateBody, decodeFinishBody } from './test-run.js';
+export { type V1Envelope, decodeV1Push } from './v1.js';
+export { decodeMetricSet, decodeV2Push, encodeMetricSet } from './v2.js';
+export { rewriteTestRunId } from './v2-rewrite.js';
+export {
+  type BucketSpan,
+  type CounterValue,
+  type GaugeValue,
+  type Label,
+  type Metric,
+  type MetricSet,
+  MetricType,
+  type RateValue,
+  type Samples,
+  type TimeSeries,
+  type Timestamp,
+  type TrendHdrValue,
+} from './v2-schema.js';

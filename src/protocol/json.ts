@@ -1,0 +1,37 @@
+// Strict JSON body parsing shared by the v1 push, create and finish decoders.
+//
+// Invariant: the body must be valid UTF-8 (Go's encoder never emits anything else, so a lone bad
+// byte means corruption, not a k6 quirk) and valid JSON; both failures are RELAYD_BAD_JSON with
+// the parser's own reason, e.g. "Unexpected token } in JSON at position 12".
+
+import { RelaydError } from '../errors.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function parseJson(body: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch (err) {
+    throw new RelaydError('RELAYD_BAD_JSON', 'invalid UTF-8', { cause: err });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new RelaydError('RELAYD_BAD_JSON', (err as Error).message, { cause: err });
+  }
+}
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A short description of a JSON value for error messages: `null`, `an array`, `"abc…"`, `12`. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
