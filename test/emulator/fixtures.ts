@@ -1,0 +1,112 @@
+// Real k6 v0.48.0 captures (/work/shared/fixtures/k6-v0.48.0, see its README): loading them and
+// replaying a folder against any k6 cloud endpoint (the emulator, or relayd itself).
+//
+// Each capture is `NNN-METHOD-path.headers.txt` (comment lines, the request line, headers) with
+// the raw body in `.bin` and the decoded body in `.json`. The captures were made against a
+// server that answered create with run id "1234"; replay maps that id to whatever the target's
+// create returns, rewriting the path and, for v2, the MetricSet's test_run_id.
+
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rewriteTestRunId, snappyCompress, snappyUncompressBounded } from '../../src/protocol/index.js';
+import { type Route, matchRoute, routePath } from './routes.js';
+import { type Framing, type SendResult, send } from './send.js';
+
+/** A copy vendored into the repository wins over the shared folder. */
+const VENDORED_DIR = fileURLToPath(new URL('../fixtures/k6-v0.48.0', import.meta.url));
+export const FIXTURES_DIR = existsSync(VENDORED_DIR) ? VENDORED_DIR : '/work/shared/fixtures/k6-v0.48.0';
+
+export const FIXTURE_FOLDERS = ['v1', 'v1-aggr-override', 'v2', 'v2-sigint', 'v2-threshold-fail'] as const;
+export type FixtureFolder = (typeof FIXTURE_FOLDERS)[number];
+
+/** The run id the captures were recorded with. */
+export const FIXTURE_RUN_ID = '1234';
+
+const HOP_BY_HOP = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
+const MAX_FIXTURE_BYTES = 16 * 1024 * 1024;
+
+export interface FixtureRequest {
+  /** e.g. `002-POST-v1_metrics_1234` */
+  name: string;
+  method: string;
+  path: string;
+  route: Route;
+  /** Lower-cased names, as captured. */
+  headers: Record<string, string>;
+  /** The raw body exactly as k6 sent it. */
+  body: Buffer;
+  /** The capture's `.json`: the decoded body (v1 envelopes, MetricSet as proto3 JSON, …). */
+  decoded: unknown;
+}
+
+export function loadFixture(folder: FixtureFolder): FixtureRequest[] {
+  const dir = join(FIXTURES_DIR, folder);
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.headers.txt'))
+    .sort()
+    .map((file) => {
+      const name = file.slice(0, -'.headers.txt'.length);
+      const { method, path, headers } = parseHeadersFile(readFileSync(join(dir, file), 'utf8'));
+      const route = matchRoute(path);
+      if (route === undefined) throw new Error(`${folder}/${file}: unexpected path ${path}`);
+      return {
+        name,
+        method,
+        path,
+        route,
+        headers,
+        body: readFileSync(join(dir, `${name}.bin`)),
+        decoded: JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')),
+      };
+    });
+}
+
+function parseHeadersFile(text: string): { method: string; path: string; headers: Record<string, string> } {
+  const lines = text.split('\n').filter((line) => !line.startsWith('#'));
+  const [method = '', path = ''] = (lines.shift() ?? '').split(' ');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    if (line.trim() === '') break;
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { method, path, headers };
+}
+
+export interface ReplayOptions {
+  framing?: Framing;
+  /** Replaces the captured `Authorization` header (`Token testtoken`). */
+  authorization?: string;
+}
+
+export interface ReplayResult {
+  /** The run id the target's create answered with. */
+  runId: string;
+  responses: SendResult[];
+}
+
+/** Sends every capture of a folder in order; the create response's reference_id is used after it. */
+export async function replayFixture(baseUrl: string, folder: FixtureFolder, options: ReplayOptions = {}): Promise<ReplayResult> {
+  let runId = FIXTURE_RUN_ID;
+  const responses: SendResult[] = [];
+  for (const fixture of loadFixture(folder)) {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(fixture.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    if (options.authorization !== undefined) headers.authorization = options.authorization;
+    const route = fixture.route.kind === 'create' ? fixture.route : { ...fixture.route, runId };
+    const body = route.kind === 'v2-push' ? withRunId(fixture.body, runId) : fixture.body;
+    const response = await send(baseUrl + routePath(route), { method: fixture.method, headers, body, framing: options.framing });
+    responses.push(response);
+    if (route.kind === 'create' && response.status === 200) {
+      runId = (JSON.parse(response.body.toString('utf8')) as { reference_id: string }).reference_id;
+    }
+  }
+  return { runId, responses };
+}
+
+/** A v2 body for another run id; the captured bytes themselves when the id is unchanged. */
+function withRunId(body: Buffer, runId: string): Buffer {
+  if (runId === FIXTURE_RUN_ID) return body;
+  return snappyCompress(rewriteTestRunId(snappyUncompressBounded(body, MAX_FIXTURE_BYTES), runId));
+}
