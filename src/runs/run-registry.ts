@@ -125,10 +125,10 @@ export class RunRegistry {
   /** Durably queues the finish and moves the run to `finishing`, in one synced batch. */
   async acceptFinish(run: Run, item: QueueItem, runStatus: number): Promise<void> {
     const { record } = run;
-    record.state = 'finishing';
-    record.outcome = finalStateOf(runStatus);
-    record.runStatus = runStatus;
-    await this.#queue.append(record.id, item, encodeRecord(record));
+    const finishing: RunRecord = { ...record, state: 'finishing', outcome: finalStateOf(runStatus), runStatus };
+    // Memory changes only once the disk has it: a failed write leaves the run as it was.
+    await this.#queue.append(record.id, item, encodeRecord(finishing));
+    Object.assign(record, finishing);
     run.ledger.lastDataAt = this.#now();
     this.#options.onBacklog(record.id);
   }

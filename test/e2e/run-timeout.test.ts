@@ -1,0 +1,59 @@
+// A runner that vanishes (no data, no finish) for the run timeout: relayd times the run out and sends
+// the finish with run_status 4 itself, after the run's data.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CloudEmulator } from '../emulator/emulator.js';
+import { eventually, startInProcess, tempDir, testOptions, type InProcessRelayd } from '../helpers/relayd.js';
+import { ScriptedRunner } from '../helpers/runner.js';
+
+describe('run timeout', () => {
+  let emulator: CloudEmulator;
+  let relayd: InProcessRelayd;
+  let data: Awaited<ReturnType<typeof tempDir>>;
+
+  before(async () => {
+    emulator = new CloudEmulator();
+    await emulator.listen();
+    data = await tempDir();
+    relayd = await startInProcess(testOptions(emulator.url, data.path, { 'run-timeout': '2s' }));
+  });
+  after(async () => {
+    await relayd.close();
+    await emulator.close();
+    await data.remove();
+  });
+
+  it('finishes a silent run with run_status 4 after its data, and keeps the data', async () => {
+    const runner = new ScriptedRunner(relayd.url);
+    await runner.create();
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) assert.equal((await runner.push()).status, 200);
+
+    const run = emulator.runs.get(runner.runId)!;
+    await eventually(() => run.finish !== undefined, 10_000, 'the timeout finish');
+    assert.ok(Date.now() - started >= 2000, 'not before the run timeout');
+    assert.equal(run.runStatus, 4);
+    assert.equal(run.pushes.length, 3, 'the run keeps its data');
+    assert.ok(run.pushes.every((push) => push.receivedAt <= run.finish!.receivedAt));
+    assert.equal(run.finish!.headers.authorization, 'Token testtoken', 'sent with the runner’s token');
+
+    const page = await fetch(`${relayd.url}/runs/${runner.runId}`).then((r) => r.json()) as { state: string; runStatus: number };
+    assert.equal(page.state, 'timed_out');
+    const late = await runner.push();
+    assert.equal(late.status, 409, 'a timed-out run takes no more data');
+    assert.match(late.body.toString(), /already ended/);
+  });
+
+  it('does not time out a run whose runner keeps sending', async () => {
+    const runner = new ScriptedRunner(relayd.url);
+    await runner.create();
+    const until = Date.now() + 3500;
+    while (Date.now() < until) {
+      assert.equal((await runner.push()).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    assert.equal(emulator.runs.get(runner.runId)!.finish, undefined);
+    assert.equal((await runner.finish()).status, 200);
+    await eventually(() => emulator.runs.get(runner.runId)!.runStatus === 3, 5000, 'the runner’s own finish');
+  });
+});
