@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { workedExampleMetricSet } from '../fixtures/worked-example.js';
 import { test } from 'node:test';
 import {
   addSample,
@@ -45,59 +46,7 @@ test('the §6.7 worked example produces the documented MetricSet, with true gaug
     sample('http_req_duration', 'trend', start + 2_999_999, 350, GET_200),
     sample('vus', 'gauge', start + 2_500_000, 10),
   ]);
-  const labels = [
-    { name: 'method', value: 'GET' },
-    { name: 'status', value: '200' },
-  ];
-  const time = { seconds: 1_700_000_001 };
-  assert.deepEqual(out, [
-    {
-      testRunId: '1234567',
-      aggregationPeriod: 3,
-      metrics: [
-        { name: 'http_reqs', type: 1, timeSeries: [{ labels, counterSamples: { values: [{ time, value: 2 }] } }] },
-        {
-          name: 'http_req_duration',
-          type: 4,
-          timeSeries: [
-            {
-              labels,
-              trendHdrSamples: {
-                values: [
-                  {
-                    time,
-                    counters: [1, 1, 1],
-                    spans: [
-                      { offset: 1387, length: 2 },
-                      { offset: 189, length: 1 },
-                    ],
-                    sum: 591.5,
-                    count: 3,
-                    minValue: 120.5,
-                    maxValue: 350,
-                    minResolution: 0.001,
-                  },
-                ],
-              },
-            },
-          ],
-        },
-        {
-          name: 'http_req_failed',
-          type: 3,
-          timeSeries: [{ labels, rateSamples: { values: [{ time, nonzeroCount: 1, totalCount: 2 }] } }],
-        },
-        {
-          name: 'vus',
-          type: 2,
-          // k6 v0.49 sends min 10 / max 5 here (swapped until v1.8.0); relayd sends the true values
-          timeSeries: [
-            { labels: [], gaugeSamples: { values: [{ time, last: 10, count: 2, min: 5, max: 10, avg: 7.5 }] } },
-          ],
-        },
-      ],
-    },
-  ]);
+  assert.deepEqual(out, [workedExampleMetricSet('true')]);
 });
 
 test('an all-negative gauge reports its true maximum, not 0', () => {

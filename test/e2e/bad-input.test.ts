@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { rewriteTestRunId, snappyCompress, snappyUncompressBounded } from '../../src/protocol/index.js';
-import { CloudEmulator } from '../emulator/emulator.js';
 import { loadFixture } from '../emulator/fixtures.js';
 import { send, type SendResult } from '../emulator/send.js';
-import { eventually, startInProcess, tempDir, testOptions, type InProcessRelayd } from '../helpers/relayd.js';
+import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
 
 const v1Push = loadFixture('v1').find((c) => c.route.kind === 'v1-push')!;
@@ -24,28 +23,17 @@ function errorOf(response: SendResult): ErrorBody['error'] {
 }
 
 describe('bad input', () => {
-  let emulator: CloudEmulator;
-  let relayd: InProcessRelayd;
-  let data: Awaited<ReturnType<typeof tempDir>>;
   let runner: ScriptedRunner;
 
+  const stack = useRelaydStack({ 'max-body-size': '256KiB', 'max-decompressed-size': '8MiB' });
   before(async () => {
-    emulator = new CloudEmulator();
-    await emulator.listen();
-    data = await tempDir();
-    relayd = await startInProcess(testOptions(emulator.url, data.path, { 'max-body-size': '256KiB', 'max-decompressed-size': '8MiB' }));
-    runner = new ScriptedRunner(relayd.url);
+    runner = new ScriptedRunner(stack.relayd.url);
     await runner.create();
     assert.equal((await runner.push()).status, 200, 'a good push accepted before the bad ones');
   });
-  after(async () => {
-    await relayd.close();
-    await emulator.close();
-    await data.remove();
-  });
 
   const post = (path: string, body: Buffer, headers: Record<string, string>, framing: 'chunked' | 'content-length' = 'chunked') =>
-    send(relayd.url + path, { headers: { 'user-agent': 'k6cloud/0.48.0', ...headers }, body, framing });
+    send(stack.relayd.url + path, { headers: { 'user-agent': 'k6cloud/0.48.0', ...headers }, body, framing });
   const v1 = (body: Buffer, encoding: string | null = 'gzip', framing?: 'chunked' | 'content-length') =>
     post(`/v1/metrics/${runner.runId}`, body, { 'content-type': 'application/json', ...(encoding ? { 'content-encoding': encoding } : {}) }, framing);
   const v2 = (body: Buffer) =>
@@ -78,7 +66,7 @@ describe('bad input', () => {
       const error = errorOf(response);
       assert.deepEqual(error.details.relayd_code, [code]);
       assert.match(error.message, message);
-      const health = await fetch(`${relayd.url}/healthz`);
+      const health = await fetch(`${stack.relayd.url}/healthz`);
       assert.equal(health.status, 200);
     });
   }
@@ -86,7 +74,7 @@ describe('bad input', () => {
   it('still delivers what it accepted before the bad input, and takes good input after it', async () => {
     assert.equal((await runner.push()).status, 200);
     assert.equal((await runner.finish()).status, 200);
-    const run = emulator.runs.get(runner.runId)!;
+    const run = stack.emulator.runs.get(runner.runId)!;
     await eventually(() => run.finish !== undefined, 10_000, 'the finish');
     assert.deepEqual(run.pushes.map((push) => push.idempotencyKey), runner.acked);
   });

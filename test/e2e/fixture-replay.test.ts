@@ -2,39 +2,24 @@
 // the same idempotency keys, in order, then the finish with the same run_status.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { CloudEmulator } from '../emulator/emulator.js';
 import { loadFixture, replayFixture, type FixtureFolder } from '../emulator/fixtures.js';
-import { eventually, startInProcess, tempDir, testOptions, type InProcessRelayd } from '../helpers/relayd.js';
+import { eventually, useRelaydStack } from '../helpers/relayd.js';
 
 const FOLDERS: FixtureFolder[] = ['v1', 'v2', 'v2-sigint', 'v2-threshold-fail'];
 
 describe('real k6 captures through relayd', () => {
-  let emulator: CloudEmulator;
-  let relayd: InProcessRelayd;
-  let data: Awaited<ReturnType<typeof tempDir>>;
-
   // A fresh cloud per capture: it answers the create with 1234, the id k6 was given when the capture
   // was made, so the bodies (v2 carries the id inside) must arrive exactly as captured.
-  beforeEach(async () => {
-    emulator = new CloudEmulator();
-    await emulator.listen();
-    data = await tempDir();
-    relayd = await startInProcess(testOptions(emulator.url, data.path));
-  });
-  afterEach(async () => {
-    await relayd.close();
-    await emulator.close();
-    await data.remove();
-  });
+  const stack = useRelaydStack({}, {}, { start: beforeEach, stop: afterEach });
 
   for (const folder of FOLDERS) {
     it(`delivers the ${folder} capture byte for byte with its idempotency keys, finish last`, async () => {
       const captured = loadFixture(folder);
-      const { runId, responses } = await replayFixture(relayd.url, folder, { framing: 'chunked' });
+      const { runId, responses } = await replayFixture(stack.relayd.url, folder, { framing: 'chunked' });
       assert.deepEqual(responses.map((r) => r.status), captured.map(() => 200));
 
       assert.equal(runId, '1234');
-      const run = emulator.runs.get(runId);
+      const run = stack.emulator.runs.get(runId);
       assert.ok(run, `the emulator knows run ${runId}`);
       await eventually(() => run.finish !== undefined, 10_000, `the finish of ${folder}`);
 

@@ -2,38 +2,24 @@
 // queues everything, and when the cloud is back creates the run there and delivers every push and
 // the finish under the cloud's id, with MetricSet.test_run_id rewritten in v2 bodies.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decodeMetricSet, snappyUncompressBounded } from '../../src/protocol/index.js';
-import { CloudEmulator } from '../emulator/emulator.js';
-import { eventually, startInProcess, tempDir, testOptions, type InProcessRelayd } from '../helpers/relayd.js';
+import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
 
 describe('provisional run ids', () => {
-  let emulator: CloudEmulator;
-  let relayd: InProcessRelayd;
-  let data: Awaited<ReturnType<typeof tempDir>>;
 
-  before(async () => {
-    emulator = new CloudEmulator();
-    await emulator.listen();
-    data = await tempDir();
-    relayd = await startInProcess(testOptions(emulator.url, data.path));
-  });
-  after(async () => {
-    await relayd.close();
-    await emulator.close();
-    await data.remove();
-  });
+  const stack = useRelaydStack();
 
   it('maps a run created while the cloud was down to the cloud id once it is back', async () => {
-    await emulator.down();
-    const runner = new ScriptedRunner(relayd.url);
+    await stack.emulator.down();
+    const runner = new ScriptedRunner(stack.relayd.url);
     const created = await runner.create();
     assert.equal(created.status, 200);
     const answer = JSON.parse(created.body.toString()) as { reference_id: string; config: Record<string, unknown>; logs: { message: string }[] };
     assert.match(answer.reference_id, /^9\d{16}$/, 'a numeric provisional id');
     assert.equal(answer.config.tracesEnabled, false);
-    assert.equal(answer.config.testRunDetails, `${relayd.url}/runs/${answer.reference_id}`, 'k6 prints the relay run page');
+    assert.equal(answer.config.testRunDetails, `${stack.relayd.url}/runs/${answer.reference_id}`, 'k6 prints the relay run page');
     assert.match(answer.logs[0]!.message, /could not be reached/);
 
     const page = await fetch(String(answer.config.testRunDetails)).then((r) => r.json()) as { provisional: boolean; upstreamId: null };
@@ -43,9 +29,9 @@ describe('provisional run ids', () => {
     for (let i = 0; i < 4; i++) assert.equal((await runner.push()).status, 200);
     assert.equal((await runner.finish(5)).status, 200);
 
-    await emulator.up();
-    await eventually(() => [...emulator.runs.values()].some((run) => run.finish !== undefined), 15_000, 'the run and its finish in the cloud');
-    const [cloudRun] = [...emulator.runs.values()];
+    await stack.emulator.up();
+    await eventually(() => [...stack.emulator.runs.values()].some((run) => run.finish !== undefined), 15_000, 'the run and its finish in the cloud');
+    const [cloudRun] = [...stack.emulator.runs.values()];
     assert.ok(cloudRun);
     assert.notEqual(cloudRun.id, runner.runId);
     assert.deepEqual(cloudRun.pushes.map((push) => push.idempotencyKey), runner.acked, 'every push, in order');
@@ -57,23 +43,23 @@ describe('provisional run ids', () => {
     assert.equal(cloudRun.finish!.path, `/v1/tests/${cloudRun.id}`);
     assert.equal(cloudRun.runStatus, 5);
 
-    const after = await fetch(`${relayd.url}/runs/${runner.runId}`).then((r) => r.json()) as { upstreamId: string; state: string };
+    const after = await fetch(`${stack.relayd.url}/runs/${runner.runId}`).then((r) => r.json()) as { upstreamId: string; state: string };
     assert.equal(after.upstreamId, cloudRun.id);
     assert.equal(after.state, 'aborted_by_user');
   });
 
   it('passes a cloud 4xx on create back as it came, and goes provisional on a 5xx', async () => {
     // The 4xx first: once a provisional run exists, its queued create races this test for faults.
-    emulator.setFault({ kind: 'status', status: 401, count: 1, body: '{"error":{"code":2,"message":"Invalid token"}}' });
-    const refused = await new ScriptedRunner(relayd.url).create();
+    stack.emulator.setFault({ kind: 'status', status: 401, count: 1, body: '{"error":{"code":2,"message":"Invalid token"}}' });
+    const refused = await new ScriptedRunner(stack.relayd.url).create();
     assert.equal(refused.status, 401);
     assert.equal(refused.body.toString(), '{"error":{"code":2,"message":"Invalid token"}}');
 
-    emulator.setFault({ kind: 'status', status: 503, count: 1 });
-    const provisional = new ScriptedRunner(relayd.url);
+    stack.emulator.setFault({ kind: 'status', status: 503, count: 1 });
+    const provisional = new ScriptedRunner(stack.relayd.url);
     const created = await provisional.create();
     assert.equal(created.status, 200);
     assert.match(provisional.runId, /^9\d{16}$/);
-    await eventually(() => emulator.runs.size === 2, 5000, 'the queued create delivered once the cloud answers');
+    await eventually(() => stack.emulator.runs.size === 2, 5000, 'the queued create delivered once the cloud answers');
   });
 });

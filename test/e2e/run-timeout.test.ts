@@ -1,35 +1,21 @@
 // A runner that vanishes (no data, no finish) for the run timeout: relayd times the run out and sends
 // the finish with run_status 4 itself, after the run's data.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { CloudEmulator } from '../emulator/emulator.js';
-import { eventually, startInProcess, tempDir, testOptions, type InProcessRelayd } from '../helpers/relayd.js';
+import { describe, it } from 'node:test';
+import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
 
 describe('run timeout', () => {
-  let emulator: CloudEmulator;
-  let relayd: InProcessRelayd;
-  let data: Awaited<ReturnType<typeof tempDir>>;
 
-  before(async () => {
-    emulator = new CloudEmulator();
-    await emulator.listen();
-    data = await tempDir();
-    relayd = await startInProcess(testOptions(emulator.url, data.path, { 'run-timeout': '2s' }));
-  });
-  after(async () => {
-    await relayd.close();
-    await emulator.close();
-    await data.remove();
-  });
+  const stack = useRelaydStack({ 'run-timeout': '2s' });
 
   it('finishes a silent run with run_status 4 after its data, and keeps the data', async () => {
-    const runner = new ScriptedRunner(relayd.url);
+    const runner = new ScriptedRunner(stack.relayd.url);
     await runner.create();
     const started = Date.now();
     for (let i = 0; i < 3; i++) assert.equal((await runner.push()).status, 200);
 
-    const run = emulator.runs.get(runner.runId)!;
+    const run = stack.emulator.runs.get(runner.runId)!;
     await eventually(() => run.finish !== undefined, 10_000, 'the timeout finish');
     assert.ok(Date.now() - started >= 2000, 'not before the run timeout');
     assert.equal(run.runStatus, 4);
@@ -37,7 +23,7 @@ describe('run timeout', () => {
     assert.ok(run.pushes.every((push) => push.receivedAt <= run.finish!.receivedAt));
     assert.equal(run.finish!.headers.authorization, 'Token testtoken', 'sent with the runner’s token');
 
-    const page = await fetch(`${relayd.url}/runs/${runner.runId}`).then((r) => r.json()) as { state: string; runStatus: number };
+    const page = await fetch(`${stack.relayd.url}/runs/${runner.runId}`).then((r) => r.json()) as { state: string; runStatus: number };
     assert.equal(page.state, 'timed_out');
     const late = await runner.push();
     assert.equal(late.status, 409, 'a timed-out run takes no more data');
@@ -45,15 +31,15 @@ describe('run timeout', () => {
   });
 
   it('does not time out a run whose runner keeps sending', async () => {
-    const runner = new ScriptedRunner(relayd.url);
+    const runner = new ScriptedRunner(stack.relayd.url);
     await runner.create();
     const until = Date.now() + 3500;
     while (Date.now() < until) {
       assert.equal((await runner.push()).status, 200);
       await new Promise((resolve) => setTimeout(resolve, 400));
     }
-    assert.equal(emulator.runs.get(runner.runId)!.finish, undefined);
+    assert.equal(stack.emulator.runs.get(runner.runId)!.finish, undefined);
     assert.equal((await runner.finish()).status, 200);
-    await eventually(() => emulator.runs.get(runner.runId)!.runStatus === 3, 5000, 'the runner’s own finish');
+    await eventually(() => stack.emulator.runs.get(runner.runId)!.runStatus === 3, 5000, 'the runner’s own finish');
   });
 });

@@ -1,48 +1,34 @@
 // The cloud goes away for 30 s in the middle of a run: relayd keeps accepting, keeps retrying, and
 // once the cloud is back delivers every push, the finish last.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CloudEmulator } from '../emulator/emulator.js';
-import { eventually, startInProcess, tempDir, testOptions, type InProcessRelayd } from '../helpers/relayd.js';
+import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
 
 describe('upstream outage in the middle of a run', () => {
-  let emulator: CloudEmulator;
-  let relayd: InProcessRelayd;
-  let data: Awaited<ReturnType<typeof tempDir>>;
 
-  before(async () => {
-    emulator = new CloudEmulator();
-    await emulator.listen();
-    data = await tempDir();
-    relayd = await startInProcess(testOptions(emulator.url, data.path, { 'retry-max-delay': '2s' }));
-  });
-  after(async () => {
-    await relayd.close();
-    await emulator.close();
-    await data.remove();
-  });
+  const stack = useRelaydStack({ 'retry-max-delay': '2s' });
 
   it('delivers every push after a 30 s outage, then the finish', async () => {
-    const runner = new ScriptedRunner(relayd.url);
+    const runner = new ScriptedRunner(stack.relayd.url);
     assert.equal((await runner.create()).status, 200);
     for (let i = 0; i < 5; i++) assert.equal((await runner.push()).status, 200);
-    await eventually(() => emulator.runs.get(runner.runId)?.pushes.length === 5, 5000, 'pushes before the outage');
+    await eventually(() => stack.emulator.runs.get(runner.runId)?.pushes.length === 5, 5000, 'pushes before the outage');
 
-    await emulator.down();
+    await stack.emulator.down();
     const outageEnds = Date.now() + 30_000;
     while (Date.now() < outageEnds) {
       assert.equal((await runner.push()).status, 200, 'relayd keeps accepting during the outage');
       await sleep(500);
     }
-    const run = emulator.runs.get(runner.runId)!;
+    const run = stack.emulator.runs.get(runner.runId)!;
     assert.equal(run.pushes.length, 5, 'nothing reached the cloud while it was down');
-    const page = (await fetch(`${relayd.url}/runs/${runner.runId}`).then((r) => r.json())) as { state: string; lastError: string };
+    const page = (await fetch(`${stack.relayd.url}/runs/${runner.runId}`).then((r) => r.json())) as { state: string; lastError: string };
     assert.equal(page.state, 'running', 'an outage does not end the run');
     assert.match(page.lastError, /ECONNREFUSED/);
 
-    await emulator.up();
+    await stack.emulator.up();
     assert.equal((await runner.finish()).status, 200);
     await eventually(() => run.finish !== undefined, 15_000, 'the finish after the outage');
 

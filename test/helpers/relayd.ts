@@ -5,9 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import { buildConfig, loadDefaults, packageRoot } from '../../src/config/index.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import { createLogger } from '../../src/observe/index.js';
+import { CloudEmulator, type EmulatorOptions } from '../emulator/emulator.js';
 
 export type Options = Record<string, string>;
 
@@ -96,4 +98,36 @@ export async function eventually(predicate: () => boolean | Promise<boolean>, ti
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+export interface Stack {
+  emulator: CloudEmulator;
+  relayd: InProcessRelayd;
+}
+
+type Hook = (fn: () => Promise<void>) => void;
+
+/**
+ * Registers hooks that start a cloud emulator and an in-process relayd forwarding to it (on a temp
+ * data dir) and tear both down. The returned object is filled in when the start hook has run.
+ */
+export function useRelaydStack(
+  overrides: Options = {},
+  emulatorOptions: EmulatorOptions = {},
+  hooks: { start: Hook; stop: Hook } = { start: before, stop: after },
+): Stack {
+  const stack = {} as Stack;
+  let data: Awaited<ReturnType<typeof tempDir>>;
+  hooks.start(async () => {
+    stack.emulator = new CloudEmulator(emulatorOptions);
+    await stack.emulator.listen();
+    data = await tempDir();
+    stack.relayd = await startInProcess(testOptions(stack.emulator.url, data.path, overrides));
+  });
+  hooks.stop(async () => {
+    await stack.relayd.close();
+    await stack.emulator.close();
+    await data.remove();
+  });
+  return stack;
 }

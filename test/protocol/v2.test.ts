@@ -8,68 +8,11 @@ import {
   encodeMetricSet,
   snappyCompress,
 } from '../../src/protocol/index.js';
+import { WORKED_EXAMPLE, workedExampleMetricSet } from '../fixtures/worked-example.js';
 
 const limits = { maxDecompressedBytes: 1024 * 1024 };
 
-/** The §6.7 worked example: 333 bytes produced by the k6 v0.49.0 encoder. */
-const WORKED_EXAMPLE = Buffer.from(
-  '0a073132333435363710031a420a09687474705f7265717310011a330a0d0a066d6574686f6412034745540a0d0a06737461747573120332303012130a110a060881e2cfaa061100000000000000401a7a0a11687474705f7265715f6475726174696f6e10041a630a0d0a066d6574686f6412034745540a0d0a0673746174757312033230302a430a410a060881e2cfaa0612030101011a0508eb0a10021a0508bd0110012900000000007c82403003390000000000205e40410000000000e0754059fca9f1d24d62503f1a430a0f687474705f7265715f6661696c656410031a2e0a0d0a066d6574686f6412034745540a0d0a067374617475731203323030220e0a0c0a060881e2cfaa06100118021a3b0a0376757310021a321a300a2e0a060881e2cfaa061100000000000024401802210000000000002440290000000000001440310000000000001e40',
-  'hex',
-);
-
-const labels = [
-  { name: 'method', value: 'GET' },
-  { name: 'status', value: '200' },
-];
-const time = { seconds: 1700000001 };
-
-const WORKED_EXAMPLE_DECODED: MetricSet = {
-  testRunId: '1234567',
-  aggregationPeriod: 3,
-  metrics: [
-    {
-      name: 'http_reqs',
-      type: MetricType.Counter,
-      timeSeries: [{ labels, counterSamples: { values: [{ time, value: 2 }] } }],
-    },
-    {
-      name: 'http_req_duration',
-      type: MetricType.Trend,
-      timeSeries: [
-        {
-          labels,
-          trendHdrSamples: {
-            values: [
-              {
-                time,
-                counters: [1, 1, 1],
-                spans: [
-                  { offset: 1387, length: 2 },
-                  { offset: 189, length: 1 },
-                ],
-                sum: 591.5,
-                count: 3,
-                minValue: 120.5,
-                maxValue: 350,
-                minResolution: 0.001,
-              },
-            ],
-          },
-        },
-      ],
-    },
-    {
-      name: 'http_req_failed',
-      type: MetricType.Rate,
-      timeSeries: [{ labels, rateSamples: { values: [{ time, nonzeroCount: 1, totalCount: 2 }] } }],
-    },
-    {
-      name: 'vus',
-      type: MetricType.Gauge,
-      timeSeries: [{ labels: [], gaugeSamples: { values: [{ time, last: 10, count: 2, min: 10, max: 5, avg: 7.5 }] } }],
-    },
-  ],
-};
+const WORKED_EXAMPLE_DECODED = workedExampleMetricSet('k6-v0.49');
 
 /** The worked example with `edit` applied to a deep copy, snappy-compressed as a push body. */
 function pushBody(edit: (metricSet: any) => void = () => {}): Buffer {
