@@ -19,22 +19,35 @@ export const ERRORS = {
   RELAYD_RUN_ENDED: { status: 409, message: 'test run has already ended' },
   RELAYD_NOT_FOUND: { status: 404, message: 'no such endpoint' },
   RELAYD_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
-  RELAYD_SHUTTING_DOWN: { status: 503, message: 'relayd is shutting down' },
+  RELAYD_SHUTTING_DOWN: { status: 503, message: 'relayd is shutting down', retryAfterSeconds: 5 },
+  RELAYD_QUOTA_REACHED: { status: 503, message: 'the store reached its disk quota (--max-disk); retry once the backlog drained', retryAfterSeconds: 5 },
+  RELAYD_DISK_FULL: { status: 503, message: 'the disk under the store is full; retry once space is free', retryAfterSeconds: 5 },
+  RELAYD_STORE_UNAVAILABLE: { status: 503, message: 'the store cannot take writes right now; retry shortly', retryAfterSeconds: 5 },
+  RELAYD_UNAUTHORIZED: { status: 401, message: 'runner token missing or not accepted (--accept-token)' },
+  RELAYD_BAD_REQUEST: { status: 400, message: 'malformed HTTP request' },
+  RELAYD_HEADERS_TOO_LARGE: { status: 431, message: 'request headers are larger than the limit (--max-header-size)' },
+  RELAYD_TOO_MANY_TAGS: { status: 400, message: 'a sample carries more tags than the limit (--max-tags)' },
+  RELAYD_BAD_STREAM_MESSAGE: { status: 400, message: 'not a valid stream message' },
+  RELAYD_CREATE_REFUSED: { status: 400, message: 'the cloud refused the create (its own status and answer follow)' },
+  RELAYD_STREAM_NO_RUN: { status: 409, message: 'no run on this stream yet: send create or resume first' },
   RELAYD_INTERNAL: { status: 500, message: 'internal error' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, { status: number; message: string; retryAfterSeconds?: number }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
 export class RelaydError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** For a temporary refusal (503): when the runner should try again, sent as Retry-After. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
-    const base = ERRORS[code].message;
-    super(detail ? `${base}: ${detail}` : base, options);
+    const entry: { status: number; message: string; retryAfterSeconds?: number } = ERRORS[code];
+    super(detail ? `${entry.message}: ${detail}` : entry.message, options);
     this.name = 'RelaydError';
     this.code = code;
-    this.status = ERRORS[code].status;
+    this.status = entry.status;
+    this.retryAfterSeconds = entry.retryAfterSeconds;
   }
 }
 

@@ -26,7 +26,9 @@ export type {
 } from './types.js';
 export { METRIC_TYPE_NUMBER } from './types.js';
 
-export { httpTrailFromPoints, pointsFromHttpTrail, type HttpTrail } from './http-trail.js';
+export { httpTrailFromPoints, pointsFromHttpTrail, TRAIL_DURATIONS, type HttpTrail } from './http-trail.js';
+export { bucketOf } from './time-bucket.js';
+export { tagSetKey } from './tag-set.js';
 export { kthSmallest, normalBounds, quartiles, type NormalBounds, type QuantileMethod } from './normal-bounds.js';
 export {
   addTrail,

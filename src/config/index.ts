@@ -1,6 +1,12 @@
 export { buildConfig, ConfigError, parseOptions } from './config.js';
-export type { Config, RawOptions, RetryPolicy } from './config.js';
-export { loadDefaults, packageRoot } from './defaults.js';
-export { envName, OPTIONS } from './options.js';
+export type { AggregationSettings, Config, RawOptions, RetryPolicy, UpstreamProtocol } from './config.js';
+export { readConfigFile } from './config-file.js';
+export type { ConfigFile } from './config-file.js';
+export { readSavedToken, saveToken, tokenPath } from './credentials.js';
+export type { SavedToken } from './credentials.js';
+export { defaultsFile, loadDefaults, packageRoot, packageVersion } from './defaults.js';
+export { envName, envNames, OPTIONS } from './options.js';
+export { optionText, resolvedOrigins, resolvedTexts, resolveOptions } from './sources.js';
+export type { OptionLayers, ResolvedOptions, Source, SourcedValue } from './sources.js';
 export type { OptionKind, OptionSpec } from './options.js';
 export { parseByteSize, parseDuration, parseListenAddress } from './units.js';

@@ -18,6 +18,12 @@ export function parseDuration(text: string): number | null {
   return Math.round(total);
 }
 
+/** k6's duration syntax (§1.2 of the protocol): as parseDuration, but a bare number is milliseconds. */
+export function parseK6Duration(text: string): number | null {
+  const trimmed = text.trim();
+  return /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : parseDuration(trimmed);
+}
+
 const SIZE_UNITS: Record<string, number> = {
   b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, k: 1024, m: 1024 ** 2, g: 1024 ** 3,
 };

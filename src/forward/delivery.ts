@@ -22,6 +22,8 @@ class RetryableFailure extends Error {
 export interface RetryNotice {
   readonly attempt: number;
   readonly reason: string;
+  /** The HTTP status that failed the attempt; absent when there was no answer. */
+  readonly status: number | undefined;
   readonly waitMs: number;
 }
 
@@ -46,7 +48,7 @@ export async function deliver(
       onFailedAttempt: async ({ error, attemptNumber }) => {
         if (!(error instanceof RetryableFailure)) throw error;
         const waitMs = backoffDelay(policy, attemptNumber, error.outcome.retryAfterMs, Math.random());
-        onRetry({ attempt: attemptNumber, reason: error.outcome.reason, waitMs });
+        onRetry({ attempt: attemptNumber, reason: error.outcome.reason, status: error.outcome.status, waitMs });
         await sleep(waitMs, undefined, { signal });
       },
     },

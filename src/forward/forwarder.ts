@@ -6,7 +6,7 @@
 // Provisional runs: the queued create goes first; once the cloud answers, its id is persisted and
 // every later request of the run is addressed to it (path, and MetricSet.test_run_id in v2 bodies).
 import type { RetryPolicy } from '../config/index.js';
-import type { Logger } from '../observe/index.js';
+import type { Logger, Metrics } from '../observe/index.js';
 import { rewriteTestRunId, snappyCompress, snappyUncompressBounded } from '../protocol/index.js';
 import type { DurableQueue, StoredItem } from '../queue/index.js';
 import type { Run, RunRegistry } from '../runs/index.js';
@@ -23,6 +23,7 @@ export interface ForwarderOptions {
   readonly client: UpstreamClient;
   readonly policy: RetryPolicy;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
 export class Forwarder {
@@ -71,7 +72,8 @@ export class Forwarder {
     if (!run) return;
     let cursor = 0;
     while (!signal.aborted) {
-      const items = await queue.read(runId, cursor, READ_AHEAD);
+      // A processed (aggregated) run is sent from its outbox; its inbox is the processing stage's.
+      const items = await queue.read(runId, cursor, READ_AHEAD, run.record.processing === undefined ? 'inbox' : 'outbox');
       if (items.length === 0) {
         if (!runs.needsForwarding(run)) return;
         await wakeup.wait(signal);
@@ -95,6 +97,7 @@ export class Forwarder {
       this.#onRetry(run, item, notice),
     );
     if (outcome.kind === 'reject') {
+      this.#options.metrics.forwardFailure(outcome.status);
       await this.#deadLetter(run, item, outcome.reason);
       if (item.kind === 'create') await runs.reject(run, outcome.reason);
       return;
@@ -141,6 +144,7 @@ export class Forwarder {
   }
 
   #onRetry(run: Run, item: StoredItem, notice: RetryNotice): void {
+    this.#options.metrics.forwardRetry(notice.status);
     const fields = { runId: run.record.id, seq: item.seq, kind: item.kind, attempt: notice.attempt, waitMs: notice.waitMs, reason: notice.reason };
     // The first failure and then every tenth: an outage must be visible without flooding the log.
     if (notice.attempt === 1 || notice.attempt % 10 === 0) this.#log.warn(fields, 'upstream attempt failed, retrying');
@@ -149,8 +153,7 @@ export class Forwarder {
   }
 
   async #deadLetter(run: Run, item: StoredItem, reason: string): Promise<void> {
-    await this.#options.queue.deadLetter(item, reason);
-    run.ledger.deadLettered += 1;
+    await this.#options.runs.deadLetter(run, item, reason);
     this.#log.warn({ runId: run.record.id, seq: item.seq, kind: item.kind, reason }, 'upstream refused an item for good; moved to dead letters');
   }
 }

@@ -4,7 +4,7 @@ import { parseRetryAfter } from './retry-policy.js';
 
 export type Outcome =
   | { readonly kind: 'delivered'; readonly status: number; readonly body: Buffer }
-  | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number }
+  | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number; /** Absent: no answer at all. */ readonly status?: number }
   | { readonly kind: 'reject'; readonly reason: string; readonly status: number; readonly body: Buffer };
 
 export interface UpstreamResponse {
@@ -24,13 +24,13 @@ export function classifyResponse(response: UpstreamResponse, nowMs: number): Out
   const summary = `HTTP ${status}${body.length > 0 ? `: ${body.subarray(0, 200).toString('utf8')}` : ''}`;
   if (status === 408 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(firstHeader(response.headers['retry-after']), nowMs);
-    return retryAfterMs === undefined ? { kind: 'retry', reason: summary } : { kind: 'retry', reason: summary, retryAfterMs };
+    return retryAfterMs === undefined ? { kind: 'retry', reason: summary, status } : { kind: 'retry', reason: summary, status, retryAfterMs };
   }
   return { kind: 'reject', reason: summary, status, body };
 }
 
 /** No response at all (refused, reset, timed out, DNS): always worth another try. */
-export function classifyError(err: unknown): Outcome {
+export function classifyError(err: unknown): Extract<Outcome, { kind: 'retry' }> {
   const error = err as { code?: string; message?: string; cause?: { code?: string } };
   const code = error.code ?? error.cause?.code;
   return { kind: 'retry', reason: code ? `${code}: ${error.message ?? ''}`.trim() : String(error.message ?? err) };

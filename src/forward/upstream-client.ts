@@ -1,6 +1,8 @@
 // The HTTP client to the cloud: one undici Pool to the upstream origin. It only sends; what a response
 // means is decided in outcome.ts, and retries happen in delivery.ts.
+import { rootCertificates } from 'node:tls';
 import { Pool } from 'undici';
+import type { Metrics } from '../observe/index.js';
 import { classifyError, classifyResponse, type Outcome } from './outcome.js';
 
 export interface UpstreamRequest {
@@ -13,23 +15,31 @@ export interface UpstreamRequest {
 export interface UpstreamClientOptions {
   readonly connections: number;
   readonly timeoutMs: number;
+  /** Counts every attempt and keeps the latest word on whether the upstream answers. */
+  readonly metrics: Metrics;
+  /** PEM of extra CAs (--upstream-ca), trusted besides the system's. Certificates are always verified. */
+  readonly extraCa?: string;
 }
 
 export class UpstreamClient {
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #timeoutMs: number;
+  readonly #metrics: Metrics;
 
   constructor(baseUrl: string, options: UpstreamClientOptions) {
     const url = new URL(baseUrl);
     // K6_CLOUD_HOST keeps its path prefix: k6 appends /v1/... to it verbatim.
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs;
+    this.#metrics = options.metrics;
     this.#pool = new Pool(url.origin, {
       connections: options.connections,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       connectTimeout: Math.min(options.timeoutMs, 10_000),
+      // Node's `ca` replaces the default roots; a private CA is added to them instead.
+      ...(options.extraCa === undefined ? {} : { connect: { ca: [...rootCertificates, options.extraCa], rejectUnauthorized: true } }),
     });
   }
 
@@ -44,9 +54,27 @@ export class UpstreamClient {
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       });
       const body = Buffer.from(await response.body.arrayBuffer());
+      this.#metrics.upstreamAttempt(response.statusCode, `HTTP ${response.statusCode}`);
       return classifyResponse({ status: response.statusCode, headers: response.headers, body }, Date.now());
     } catch (err) {
-      return classifyError(err);
+      const outcome = classifyError(err);
+      // Cancelled by relayd itself (stopping): that says nothing about the upstream.
+      if (!signal.aborted) this.#metrics.upstreamAttempt(null, outcome.reason);
+      return outcome;
+    }
+  }
+
+  /**
+   * Whether the upstream answers, for `relayd status` when no request went there lately: a GET of
+   * the base URL, where any HTTP answer below 500 counts. Never throws; the answer goes to metrics.
+   */
+  async probe(timeoutMs: number): Promise<void> {
+    try {
+      const response = await this.#pool.request({ method: 'GET', path: `${this.#basePath}/`, signal: AbortSignal.timeout(timeoutMs) });
+      await response.body.dump();
+      this.#metrics.upstreamContact(response.statusCode < 500, `HTTP ${response.statusCode}`);
+    } catch (err) {
+      this.#metrics.upstreamContact(false, classifyError(err).reason);
     }
   }
 

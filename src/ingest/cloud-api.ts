@@ -3,27 +3,29 @@
 // original bytes and the forwarded headers are queued, and the 2xx goes back only after the synced
 // write.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RelaydError } from '../errors.js';
-import type { CloudCreator } from '../forward/index.js';
-import type { Logger } from '../observe/index.js';
+import { isRelaydError, RelaydError } from '../errors.js';
+import type { Logger, Metrics } from '../observe/index.js';
 import { decodeCreateBody, decodeFinishBody, decodeV1Push, decodeV2Push } from '../protocol/index.js';
 import type { PushProtocol } from '../queue/index.js';
 import { hasEnded, type Run, type RunRegistry } from '../runs/index.js';
 import { readBody } from './body.js';
-import { provisionalCloudConfig, sanitizeCloudConfig } from './cloud-config.js';
 import { sendJson } from './error-response.js';
 import { forwardedHeaders } from './forwarded-headers.js';
+import type { RunCreation } from './run-creation.js';
+import { checkV1Tags, checkV2Labels } from './tag-limit.js';
+import type { UpstreamAuthorization } from './upstream-authorization.js';
 
 /** Create and finish bodies are a few hundred bytes; thresholds make them grow, not to megabytes. */
 const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
 
 export interface CloudApiOptions {
   readonly runs: RunRegistry;
-  readonly creator: CloudCreator;
-  readonly limits: { readonly maxBodyBytes: number; readonly maxDecompressedBytes: number };
+  /** Creates runs (the cloud's create, provisional ids, processing plans), for streams too. */
+  readonly creation: RunCreation;
+  readonly limits: { readonly maxBodyBytes: number; readonly maxDecompressedBytes: number; readonly maxTags: number };
   readonly logger: Logger;
-  /** Aborted when relayd stops: pending create calls to the cloud give up at once. */
-  readonly signal: AbortSignal;
+  readonly authorization: UpstreamAuthorization;
+  readonly metrics: Metrics;
 }
 
 export class CloudApi {
@@ -37,58 +39,44 @@ export class CloudApi {
 
   async create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
-    const create = decodeCreateBody(body);
-    const headers = forwardedHeaders(req.headers);
-    const userAgent = req.headers['user-agent'];
-    const meta = { name: create.name, authorization: headers.authorization ?? null, userAgent: userAgent ?? null };
-    const result = await this.#options.creator.create({ path: '/v1/tests', headers, body }, this.#options.signal);
-    switch (result.kind) {
-      case 'refused':
-        // Passed back as it came, so k6 fails exactly as it would without relayd (bad token, validation).
-        this.#log.warn({ status: result.status }, 'cloud refused a create; passing its answer to the runner');
-        res.writeHead(result.status, { 'content-type': 'application/json', 'content-length': result.body.length });
-        res.end(result.body);
-        return;
-      case 'created': {
-        const run = await this.#options.runs.createConfirmed(result.referenceId, meta);
-        this.#log.info({ runId: run.record.id, name: create.name }, 'run created in the cloud');
-        const answer: Record<string, unknown> = { reference_id: run.record.id, config: sanitizeCloudConfig(result.config, userAgent) };
-        if (result.logs) answer.logs = result.logs;
-        sendJson(res, 200, answer);
-        return;
-      }
-      case 'unreachable': {
-        const item = { kind: 'create' as const, headers, body, receivedAt: Date.now(), samples: 0 };
-        const run = await this.#options.runs.createProvisional(meta, item);
-        const page = `http://${req.headers.host ?? 'relayd'}/runs/${run.record.id}`;
-        this.#log.warn({ runId: run.record.id, reason: result.reason }, 'cloud unreachable at create; run is provisional');
-        sendJson(res, 200, {
-          reference_id: run.record.id,
-          config: provisionalCloudConfig(page),
-          logs: [
-            {
-              level: 'warning',
-              message: `relayd: the cloud could not be reached (${result.reason}). The run is kept locally as ${run.record.id} and will be created in the cloud, with all its data, once it is back. Status: ${page}`,
-            },
-          ],
-        });
-        return;
-      }
+    const { name } = decodeCreateBody(body);
+    const headers = this.#forwardedHeaders(req);
+    const pageBase = `http://${req.headers.host ?? 'relayd'}`;
+    const outcome = await this.#options.creation.create({ body, name, headers, source: { kind: 'k6' }, pageBase });
+    if (outcome.kind === 'refused') {
+      // Passed back as it came, so k6 fails exactly as it would without relayd (bad token, validation).
+      res.writeHead(outcome.status, { 'content-type': 'application/json', 'content-length': outcome.body.length });
+      res.end(outcome.body);
+      return;
     }
+    sendJson(res, 200, outcome.answer);
   }
 
   async push(protocol: PushProtocol, runId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const run = this.#openRun(runId);
-    const { limits } = this.#options;
-    const body = await readBody(req, limits.maxBodyBytes);
-    const encoding = req.headers['content-encoding'];
-    const { samples } =
-      protocol === 'v1' ? await decodeV1Push(body, encoding, limits) : decodeV2Push(body, encoding, runId, limits);
-    this.#openRun(runId);
-    const item = { kind: 'push' as const, protocol, headers: forwardedHeaders(req.headers), body, receivedAt: Date.now(), samples };
-    await this.#options.runs.acceptPush(run, item);
-    res.writeHead(200, { 'content-length': 0 });
-    res.end();
+    // Counted whatever the outcome, with what was known by then (samples once decoded).
+    let samples = 0;
+    let bytes = 0;
+    try {
+      const run = this.#openRun(runId);
+      const { limits } = this.#options;
+      const body = await readBody(req, limits.maxBodyBytes);
+      bytes = body.byteLength;
+      const encoding = req.headers['content-encoding'];
+      samples = protocol === 'v1' ? await this.#decodeV1(body, encoding) : this.#decodeV2(body, encoding, runId);
+      this.#openRun(runId);
+      const item = { kind: 'push' as const, protocol, headers: this.#forwardedHeaders(req), body, receivedAt: Date.now(), samples };
+      await this.#options.runs.acceptPush(run, item);
+      res.writeHead(200, { 'content-length': 0 });
+      res.end();
+      this.#options.metrics.ingestPush(protocol, 200, samples, bytes);
+    } catch (err) {
+      this.#options.metrics.ingestPush(protocol, isRelaydError(err) ? err.status : 500, samples, bytes);
+      throw err;
+    }
+  }
+
+  #forwardedHeaders(req: IncomingMessage): Record<string, string> {
+    return forwardedHeaders(req.headers, this.#options.authorization.for(req.headers.authorization));
   }
 
   async finish(runId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -96,11 +84,23 @@ export class CloudApi {
     const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
     const finish = decodeFinishBody(body);
     this.#openRun(runId);
-    const item = { kind: 'finish' as const, headers: forwardedHeaders(req.headers), body, receivedAt: Date.now(), samples: 0 };
+    const item = { kind: 'finish' as const, headers: this.#forwardedHeaders(req), body, receivedAt: Date.now(), samples: 0 };
     await this.#options.runs.acceptFinish(run, item, finish.run_status);
     this.#log.info({ runId, runStatus: finish.run_status, resultStatus: finish.result_status }, 'run finished by the runner');
     res.writeHead(200, { 'content-length': 0 });
     res.end();
+  }
+
+  async #decodeV1(body: Buffer, encoding: string | undefined): Promise<number> {
+    const { envelopes, samples } = await decodeV1Push(body, encoding, this.#options.limits);
+    checkV1Tags(envelopes, this.#options.limits.maxTags);
+    return samples;
+  }
+
+  #decodeV2(body: Buffer, encoding: string | undefined, runId: string): number {
+    const { metricSet, samples } = decodeV2Push(body, encoding, runId, this.#options.limits);
+    checkV2Labels(metricSet, this.#options.limits.maxTags);
+    return samples;
   }
 
   /** The run, if it exists and still takes data (checked again after decoding: a timeout may have hit). */

@@ -44,6 +44,26 @@ export function sanitizeCloudConfig(config: Record<string, unknown> | null, user
   return safe;
 }
 
+/** Above any group a v1 aggregation meets (k6 reads it as a Go int): every request goes on its own. */
+const NO_GROUP_IS_LARGE_ENOUGH = 2_147_483_647;
+
+/**
+ * When relayd aggregates (or transcodes) a k6 run itself, k6 must send raw requests (§5.1):
+ *  - a k6 that can only speak v1 here (< 0.45, or the cloud chose apiVersion 1 for a k6 < 0.50)
+ *    gets aggregationPeriod 0 and does not aggregate at all;
+ *  - any other k6 may be speaking v2, chosen locally (K6_CLOUD_API_VERSION) where relayd cannot see
+ *    it, and a v2 output refuses to start with a period of 0. It gets aggregationMinSamples above any
+ *    group size instead: a v1 aggregation then sends every request on its own, and v2 (like k6 ≥ 0.50,
+ *    which dropped the key) ignores it.
+ */
+export function withRelayAggregation(config: Record<string, unknown>, userAgent: string | undefined): Record<string, unknown> {
+  const raw: Record<string, unknown> = { ...config, aggregationMinSamples: NO_GROUP_IS_LARGE_ENOUGH };
+  const version = k6Version(userAgent);
+  const v1Only = version !== null && version[0] === 0 && (version[1] < 45 || (config.apiVersion === 1 && version[1] < 50));
+  if (v1Only) raw.aggregationPeriod = 0;
+  return raw;
+}
+
 /** The config of a provisional run: k6 prints relayd's own run page instead of a cloud link. */
 export function provisionalCloudConfig(runPageUrl: string): Record<string, unknown> {
   return { tracesEnabled: false, testRunDetails: runPageUrl };

@@ -26,5 +26,11 @@ export function sendError(res: ServerResponse, err: unknown, logger: Logger): vo
   }
   // An oversized body was not read to its end: close rather than drain it.
   const headers: Record<string, string> = error.code === 'RELAYD_BODY_TOO_LARGE' ? { connection: 'close' } : {};
-  sendJson(res, error.status, { error: { code: error.status, message: error.message, details: { relayd_code: [error.code] } } }, headers);
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  sendJson(res, error.status, errorBody(error), headers);
+}
+
+/** k6's error shape (§2) with relayd's stable code in the details. */
+export function errorBody(error: RelaydError): { error: { code: number; message: string; details: { relayd_code: string[] } } } {
+  return { error: { code: error.status, message: error.message, details: { relayd_code: [error.code] } } };
 }

@@ -1,5 +1,13 @@
 export { CloudApi } from './cloud-api.js';
+export { RunCreation, runLink } from './run-creation.js';
+export { WsStream } from './ws-stream.js';
+export type { CreateOutcome, RunCreationOptions } from './run-creation.js';
 export type { CloudApiOptions } from './cloud-api.js';
 export { IngestServer } from './http-server.js';
-export { RunPage } from './run-page.js';
+export { AdminApi } from './admin-api.js';
+export type { AdminApiOptions } from './admin-api.js';
+export { ADMIN_API_PREFIX, runListSchema, runViewSchema, statusSchema } from './admin-messages.js';
+export type { RunList, RunView, StatusView } from './admin-messages.js';
 export { k6Version, sanitizeCloudConfig } from './cloud-config.js';
+export { RunnerAuth } from './runner-auth.js';
+export { UpstreamAuthorization } from './upstream-authorization.js';

@@ -1,15 +1,20 @@
 // The root logger: pino JSON lines. Redaction is set up once here so that no token can reach a log,
 // whatever a call site passes (headers objects, upstream requests, config).
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger };
 
 const REDACT_PATHS = [
   'authorization',
   'token',
+  'acceptTokens',
+  'runnerTokens',
   '*.authorization',
   '*.Authorization',
   '*.token',
+  '*.acceptTokens',
+  '*.runnerTokens',
   'headers.authorization',
   'headers.Authorization',
   '*.headers.authorization',
@@ -26,4 +31,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+/** Human-readable lines for a terminal (redaction still applies: pino redacts before formatting). */
+export function terminalDestination(): DestinationStream {
+  return PinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' });
 }

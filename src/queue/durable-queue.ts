@@ -8,53 +8,265 @@
 //    same K6-Idempotency-Key (at-least-once). LevelDB's log is sequential, so the next synced batch
 //    makes every earlier removal durable too.
 //  - Memory holds per-run counters only, never the backlog itself.
-import { Level } from 'level';
+//  - A processed run's inbox turns into outbox items in commitProcessed: the outbox items, the run's
+//    aggregator state and the deletion of the inbox items they were made from are one synced batch,
+//    so after a crash every sample is either still in the inbox or already in state and outbox.
+//    The backlog counters count both boxes.
+//  - After a write fails (a full disk, an I/O error) nothing more is written, and so nothing more
+//    acknowledged, until the store was closed and reopened. LevelDB's log may have lost the bytes
+//    of the failed write while it goes on appending: a write "succeeding" after that, without a
+//    reopen, can vanish at the next open (seen with a real ENOSPC on tmpfs; test/queue/disk-full).
+//    Meanwhile writers get RELAYD_DISK_FULL or RELAYD_STORE_UNAVAILABLE (503, Retry-After).
+//  - Data appends (everything but create and finish) are refused at the disk quota (disk-quota.ts);
+//    creates and finishes are small, and refusing a finish would turn a finished run into a
+//    timed-out one.
+import { EventEmitter, once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClassicLevel } from 'classic-level';
+import { RelaydError } from '../errors.js';
+import type { Logger } from '../observe/index.js';
+import type { Backlog, StoreCensus } from './census.js';
+import { DiskQuota, type QuotaState } from './disk-quota.js';
 import { GroupCommitter, type BatchOp } from './group-commit.js';
-import { decodeItem, encodeItem, type QueueItem, type StoredItem } from './item.js';
-import { SEQ_KEY, deadKey, itemKey, parseEntryKey, prefixRange, runKey } from './keys.js';
+import { isDiskFull, openStore, type StoreRecovery } from './store-open.js';
+import { decodeItem, encodeItem, type ItemBox, type QueueItem, type StoredItem } from './item.js';
+import { BOX_PREFIX, SEQ_KEY, deadKey, itemKey, outboxKey, parseEntryKey, prefixRange, processStateKey, runKey, statsKey } from './keys.js';
 
-export interface Backlog {
-  items: number;
-  bytes: number;
+export type { Backlog } from './census.js';
+
+/** Where the queue reports what keeps it from taking data, and what an operator must know (observe/health.ts fits). */
+export interface StoreConditions {
+  setNotReady(condition: string, reason: string): void;
+  setReady(condition: string): void;
+  addNotice(notice: string): void;
 }
+
+export interface QueueOptions {
+  /** The disk quota in bytes (a resolved --max-disk); absent: none. */
+  readonly maxDiskBytes?: number;
+  readonly logger?: Logger;
+  readonly conditions?: StoreConditions;
+  /** Called after the store was reopened following a failed write: readers should start over. */
+  readonly onReopened?: () => void;
+}
+
+const QUOTA_CONDITION = 'disk-quota';
+const STORE_CONDITION = 'store';
+const MEASURE_EVERY_MS = 1000;
+const REOPEN_EVERY_MS = 1000;
+/** While full, compact once this share of the quota was removed since the last compaction. */
+const COMPACT_AFTER_REMOVED_SHARE = 0.1;
+
+/** One step of the processing stage for one run, written as one synced batch. */
+export interface ProcessedBatch {
+  /** Inbox items taken into the state or the outbox: deleted. */
+  readonly consumed: readonly StoredItem[];
+  /** Upstream-ready requests, appended to the run's outbox in this order. */
+  readonly outbox: readonly QueueItem[];
+  /** Made from the inbox but impossible to send in the run's upstream protocol: kept as dead letters. */
+  readonly deadLetters: readonly { readonly item: QueueItem; readonly reason: string }[];
+  /** The run's aggregator state after this step; null deletes it (the run's processing is done). */
+  readonly state: Uint8Array | null;
+}
+
+const BOX_KEY: Readonly<Record<ItemBox, (runId: string, seq: number) => string>> = { inbox: itemKey, outbox: outboxKey };
 
 export interface DeadLetter extends Omit<StoredItem, 'size'> {
   readonly reason: string;
   readonly deadAt: number;
 }
 
-type Db = Level<string, Uint8Array>;
+type Db = ClassicLevel<string, Uint8Array>;
 
 export class DurableQueue {
-  readonly #db: Db;
+  /** Replaced when the store is reopened after a failed write. */
+  #db: Db;
+  readonly #dir: string;
+  readonly #options: QueueOptions;
   readonly #committer: GroupCommitter;
-  readonly #backlog = new Map<string, Backlog>();
-  #seq: number;
+  readonly #quota: DiskQuota | null;
+  #backlog = new Map<string, Backlog>();
+  #seq = 0;
   #deadLetters = 0;
+  #failure: RelaydError | null = null;
+  #reopening: Promise<void> | null = null;
+  #removedSinceCompaction = 0;
+  #compacting = false;
+  readonly #measureTimer: NodeJS.Timeout | null;
+  readonly #closing = new AbortController();
+  /** Emits 'drained' whenever the last pending item leaves. */
+  readonly #events = new EventEmitter();
+  /** What opening the store took (repair, moved aside); null when it opened as it was. */
+  readonly recovery: StoreRecovery | null;
+  /** Runs whose ledger changed since their last write, with how to encode it (when the batch is built). */
+  readonly #changedStats = new Map<string, () => Uint8Array>();
 
-  private constructor(db: Db, seq: number) {
+  private constructor(dir: string, db: Db, census: StoreCensus, recovery: StoreRecovery | null, options: QueueOptions) {
+    this.#dir = dir;
     this.#db = db;
-    this.#seq = seq;
+    this.#options = options;
+    this.recovery = recovery;
+    this.#adopt(census);
     this.#committer = new GroupCommitter(
-      (ops) => db.batch(ops, { sync: true }),
-      () => [{ type: 'put', key: SEQ_KEY, value: Buffer.from(String(this.#seq)) }],
+      (ops, sync) => this.#write((store) => store.batch(ops, { sync }), ops),
+      () => [{ type: 'put', key: SEQ_KEY, value: Buffer.from(String(this.#seq)) }, ...this.#takeChangedStats()],
     );
+    this.#quota = options.maxDiskBytes === undefined ? null : new DiskQuota(options.maxDiskBytes, dir);
+    this.#measureTimer = this.#quota ? setInterval(() => void this.#checkQuota(), MEASURE_EVERY_MS).unref() : null;
   }
 
-  static async open(dir: string): Promise<DurableQueue> {
-    const db: Db = new Level(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
-    await db.open();
-    const seqBytes = await db.get(SEQ_KEY);
-    const queue = new DurableQueue(db, seqBytes ? Number(Buffer.from(seqBytes).toString()) : 0);
-    await queue.#countBacklog();
+  /**
+   * Opens (repairing or moving aside a damaged store, see store-open.ts), counts the backlog from a
+   * census of every entry, and quarantines entries that cannot be read so that no reader trips on them.
+   */
+  static async open(dir: string, options: QueueOptions = {}): Promise<DurableQueue> {
+    const { db, census, recovery } = await openStore(dir);
+    const queue = new DurableQueue(dir, db, census, recovery, options);
+    queue.#reportRecovery(recovery);
+    await queue.#quarantine(census);
+    await queue.#checkQuota();
     return queue;
   }
 
-  async #countBacklog(): Promise<void> {
-    for await (const [key, value] of this.#db.iterator(prefixRange('i!'))) {
-      this.#grow(parseEntryKey(key).runId, 1, value.byteLength);
+  #adopt(census: StoreCensus): void {
+    this.#backlog = new Map([...census.backlog].map(([runId, backlog]) => [runId, { ...backlog }]));
+    this.#deadLetters = census.deadLetters.items;
+    // A write that failed may still have reached the disk: never hand out its seq again.
+    this.#seq = Math.max(this.#seq, census.storedSeq ?? 0, census.highestSeq);
+  }
+
+  #reportRecovery(recovery: StoreRecovery | null): void {
+    if (recovery === null) return;
+    const { logger, conditions } = this.#options;
+    if (recovery.kind === 'repaired') {
+      logger?.error(
+        { damage: recovery.damage, archived: recovery.archived },
+        'STORE REPAIRED: the store could not be opened; LevelDB repair rebuilt it and archived what it could not use in lost/',
+      );
+      conditions?.addNotice(`the store in ${this.#dir} was damaged (${recovery.damage}) and repaired; files repair could not use are kept in ${this.#dir}/lost`);
+    } else {
+      logger?.error(
+        { damage: recovery.damage, repairFailure: recovery.repairFailure, movedTo: recovery.movedTo },
+        'STORE MOVED ASIDE: the store could not be opened nor repaired; it is kept and relayd started with an empty store',
+      );
+      conditions?.addNotice(
+        `the store in ${this.#dir} could not be opened nor repaired (${recovery.repairFailure}); it was moved to ${recovery.movedTo} (kept) and relayd started with an empty store`,
+      );
     }
-    for await (const _ of this.#db.keys(prefixRange('d!'))) this.#deadLetters += 1;
+  }
+
+  /** Moves entries that do not decode to q!<key>, raw bytes kept, in one synced batch. */
+  async #quarantine(census: StoreCensus): Promise<void> {
+    if (census.unreadable.length === 0) return;
+    const ops: BatchOp[] = [];
+    for (const { key } of census.unreadable) {
+      const value = await this.#db.get(key);
+      if (value !== undefined) ops.push({ type: 'put', key: `q!${key}`, value }, { type: 'del', key });
+    }
+    await this.#committer.commit(ops);
+    this.#options.logger?.error(
+      { entries: census.unreadable.slice(0, 20), count: census.unreadable.length },
+      'unreadable entries were moved to the quarantine keyspace (q!), kept; relayd check lists them',
+    );
+    this.#options.conditions?.addNotice(`${census.unreadable.length} unreadable store entries were quarantined (relayd check lists them)`);
+  }
+
+  /**
+   * Every write goes through here. After one failed write, every later one is refused until the
+   * store was reopened (see the header).
+   */
+  async #write<T>(write: (db: Db) => Promise<T>, ops: readonly BatchOp[] = []): Promise<T> {
+    if (this.#failure) throw this.#failure;
+    try {
+      const result = await write(this.#db);
+      if (this.#quota) for (const op of ops) if (op.type === 'put') this.#quota.added(op.value.byteLength);
+      return result;
+    } catch (err) {
+      throw this.#fail(err);
+    }
+  }
+
+  #fail(err: unknown): RelaydError {
+    if (this.#failure) return this.#failure;
+    const detail = err instanceof Error ? err.message : String(err);
+    if (this.#closing.signal.aborted) return new RelaydError('RELAYD_SHUTTING_DOWN', detail, { cause: err });
+    this.#failure = new RelaydError(isDiskFull(err) ? 'RELAYD_DISK_FULL' : 'RELAYD_STORE_UNAVAILABLE', detail, { cause: err });
+    this.#options.logger?.error({ err }, 'a write to the store failed; refusing data until the store was reopened');
+    this.#options.conditions?.setNotReady(STORE_CONDITION, this.#failure.message);
+    this.#reopening = this.#reopenUntilOpen();
+    return this.#failure;
+  }
+
+  async #reopenUntilOpen(): Promise<void> {
+    const signal = this.#closing.signal;
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      await sleep(REOPEN_EVERY_MS, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      await this.#committer.idle();
+      try {
+        await this.#db.close().catch(() => undefined);
+        const { db, census, recovery } = await openStore(this.#dir);
+        this.#db = db;
+        this.#adopt(census);
+        this.#reportRecovery(recovery);
+        this.#failure = null;
+        this.#options.conditions?.setReady(STORE_CONDITION);
+        this.#options.logger?.warn({ attempt }, 'the store was reopened; taking data again');
+        this.#options.onReopened?.();
+        return;
+      } catch (err) {
+        if (attempt === 1 || attempt % 10 === 0) this.#options.logger?.warn({ err, attempt }, 'the store cannot be reopened yet; trying again');
+      }
+    }
+  }
+
+  /** Measures the store against the quota; while full and draining, compacts to give the space back. */
+  async #checkQuota(): Promise<void> {
+    const quota = this.#quota;
+    if (!quota || this.#closing.signal.aborted) return;
+    try {
+      if (await quota.measure()) this.#reportQuota(quota.state());
+      const drainedEnough = this.#removedSinceCompaction >= COMPACT_AFTER_REMOVED_SHARE * quota.maxBytes;
+      const drainedAll = this.#backlog.size === 0 && this.#removedSinceCompaction > 0;
+      if (quota.full && !this.#compacting && (drainedEnough || drainedAll)) {
+        this.#compacting = true;
+        this.#removedSinceCompaction = 0;
+        await this.#write((db) => db.compactRange('!', '~')).finally(() => (this.#compacting = false));
+        if (await quota.measure()) this.#reportQuota(quota.state());
+      }
+    } catch (err) {
+      if (!this.#closing.signal.aborted && !this.#failure) this.#options.logger?.warn({ err }, 'measuring the store against its quota failed');
+    }
+  }
+
+  #reportQuota(state: QuotaState): void {
+    const { logger, conditions } = this.#options;
+    const fields = { usedBytes: state.usedBytes, maxBytes: state.maxBytes };
+    if (state.full) {
+      logger?.warn(fields, 'the store reached its disk quota (--max-disk): refusing pushes with 503 until the backlog drains');
+      conditions?.setNotReady(QUOTA_CONDITION, `the store uses ${state.usedBytes} of ${state.maxBytes} bytes (--max-disk)`);
+    } else {
+      logger?.info(fields, 'the store is below its disk quota again: taking pushes');
+      conditions?.setReady(QUOTA_CONDITION);
+    }
+  }
+
+  /** Refuses data beyond the quota; the first refusal makes the store not ready at once, not at the next measurement. */
+  #admit(bytes: number): void {
+    const quota = this.#quota;
+    if (!quota) return;
+    const wasFull = quota.full;
+    try {
+      quota.admit(bytes);
+    } catch (err) {
+      if (!wasFull) this.#reportQuota(quota.state());
+      throw err;
+    }
+  }
+
+  /** The quota's state, or null without a quota. */
+  quotaState(): QuotaState | null {
+    return this.#quota?.state() ?? null;
   }
 
   #grow(runId: string, items: number, bytes: number): void {
@@ -63,12 +275,21 @@ export class DurableQueue {
     backlog.bytes += bytes;
     if (backlog.items <= 0) this.#backlog.delete(runId);
     else this.#backlog.set(runId, backlog);
+    if (this.#backlog.size === 0) this.#events.emit('drained');
+  }
+
+  /** Resolves once nothing is pending (every item delivered or dead-lettered), or when `signal` aborts. */
+  async drained(signal: AbortSignal): Promise<void> {
+    if (this.#backlog.size === 0) return;
+    await once(this.#events, 'drained', { signal }).catch(() => undefined);
   }
 
   /** Appends an item (and optionally a run record in the same batch); resolves with its seq once synced. */
   async append(runId: string, item: QueueItem, runRecord?: Uint8Array): Promise<number> {
-    const seq = ++this.#seq;
+    if (this.#failure) throw this.#failure;
     const value = encodeItem(item);
+    if (item.kind !== 'create' && item.kind !== 'finish') this.#admit(value.byteLength);
+    const seq = ++this.#seq;
     const ops: BatchOp[] = [{ type: 'put', key: itemKey(runId, seq), value }];
     if (runRecord !== undefined) ops.push({ type: 'put', key: runKey(runId), value: runRecord });
     await this.#committer.commit(ops);
@@ -87,28 +308,61 @@ export class DurableQueue {
     return records;
   }
 
-  /** Up to `limit` items of a run with seq > afterSeq, in arrival order. */
-  async read(runId: string, afterSeq: number, limit: number): Promise<StoredItem[]> {
+  /** Up to `limit` items of a run's inbox (or outbox) with seq > afterSeq, in arrival order. */
+  async read(runId: string, afterSeq: number, limit: number, box: ItemBox = 'inbox'): Promise<StoredItem[]> {
     const items: StoredItem[] = [];
-    const range = { gt: itemKey(runId, afterSeq), lt: `i!${runId}!~`, limit };
+    const keyOf = BOX_KEY[box];
+    const range = { gt: keyOf(runId, afterSeq), lt: `${BOX_PREFIX[box]}${runId}!~`, limit };
     for await (const [key, value] of this.#db.iterator(range)) {
-      items.push({ ...decodeItem(value), runId, seq: parseEntryKey(key).seq, size: value.byteLength });
+      const item = { ...decodeItem(value), runId, seq: parseEntryKey(key).seq, size: value.byteLength };
+      items.push(box === 'inbox' ? item : { ...item, box });
     }
     return items;
   }
 
-  /** Removes every item of the run up to and including `seq` (delivered in order). */
+  /** Removes every item of the run's box up to and including `seq` (delivered in order). */
   async remove(item: StoredItem): Promise<void> {
-    await this.#db.clear({ gt: `i!${item.runId}!`, lte: itemKey(item.runId, item.seq) });
+    const box = item.box ?? 'inbox';
+    await this.#write((db) => db.clear({ gt: `${BOX_PREFIX[box]}${item.runId}!`, lte: BOX_KEY[box](item.runId, item.seq) }));
+    this.#removedSinceCompaction += item.size;
     this.#grow(item.runId, -1, -item.size);
+  }
+
+  /** The aggregator state a processed run persisted with its last commitProcessed, if any. */
+  async loadProcessState(runId: string): Promise<Uint8Array | undefined> {
+    return this.#db.get(processStateKey(runId));
+  }
+
+  /**
+   * Outbox items, dead letters, the state and the deletion of the consumed inbox items, in one
+   * synced batch: none of it is visible after a crash unless all of it is.
+   */
+  async commitProcessed(runId: string, batch: ProcessedBatch): Promise<void> {
+    const ops: BatchOp[] = batch.consumed.map((item) => ({ type: 'del', key: itemKey(runId, item.seq) }));
+    let outboxBytes = 0;
+    for (const item of batch.outbox) {
+      const value = encodeItem(item);
+      outboxBytes += value.byteLength;
+      ops.push({ type: 'put', key: outboxKey(runId, ++this.#seq), value });
+    }
+    for (const { item, reason } of batch.deadLetters) {
+      const letter = { ...item, reason, deadAt: Date.now() };
+      ops.push({ type: 'put', key: deadKey(runId, ++this.#seq), value: encodeItem(letter) });
+    }
+    const stateKey = processStateKey(runId);
+    ops.push(batch.state === null ? { type: 'del', key: stateKey } : { type: 'put', key: stateKey, value: batch.state });
+    await this.#committer.commit(ops);
+    const consumedBytes = batch.consumed.reduce((sum, item) => sum + item.size, 0);
+    this.#grow(runId, batch.outbox.length - batch.consumed.length, outboxBytes - consumedBytes);
+    this.#deadLetters += batch.deadLetters.length;
   }
 
   /** Moves an item the cloud refused for good to the dead-letter keyspace, synced. */
   async deadLetter(item: StoredItem, reason: string): Promise<void> {
-    const { runId, seq, size, ...stored } = item;
+    const { runId, seq, size, box = 'inbox', ...stored } = item;
     const letter = { ...stored, reason, deadAt: Date.now() };
     await this.#committer.commit([
-      { type: 'del', key: itemKey(runId, seq) },
+      { type: 'del', key: BOX_KEY[box](runId, seq) },
       { type: 'put', key: deadKey(runId, seq), value: encodeItem(letter) },
     ]);
     this.#grow(runId, -1, -size);
@@ -119,6 +373,70 @@ export class DurableQueue {
     for await (const [key, value] of this.#db.iterator(prefixRange('d!'))) {
       yield { ...(decodeItem(value) as Omit<DeadLetter, 'runId' | 'seq'>), ...parseEntryKey(key) };
     }
+  }
+
+  /**
+   * Puts dead letters (of one run, or all) back at the end of their run's queue, in their original
+   * order and with their original headers (idempotency key included), to be sent again. Each letter
+   * moves in a synced batch that deletes it and appends it: after a crash it is in exactly one place.
+   * Returns how many were re-queued per run.
+   */
+  async requeueDeadLetters(runId?: string): Promise<Map<string, number>> {
+    const requeued = new Map<string, number>();
+    const letters = this.#db.iterator(prefixRange(runId === undefined ? 'd!' : `d!${runId}!`));
+    for await (const [key, value] of letters) {
+      const { runId: letterRun, seq } = parseEntryKey(key);
+      const { reason: _reason, deadAt: _deadAt, box, ...item } = decodeItem(value) as QueueItem & { reason?: string; deadAt?: number; box?: ItemBox };
+      const encoded = encodeItem(item);
+      const newKey = BOX_KEY[box ?? 'inbox'](letterRun, ++this.#seq);
+      await this.#committer.commit([
+        { type: 'del', key: deadKey(letterRun, seq) },
+        { type: 'put', key: newKey, value: encoded },
+      ]);
+      this.#grow(letterRun, 1, encoded.byteLength);
+      this.#deadLetters -= 1;
+      requeued.set(letterRun, (requeued.get(letterRun) ?? 0) + 1);
+    }
+    return requeued;
+  }
+
+  /**
+   * Notes that a run's ledger changed. It is encoded when the next batch is put together, so it goes
+   * down with the very writes it counts (a push's append, a dead letter's move) and every batch carries
+   * the latest counters: batches land in order, so an older count never overwrites a newer one.
+   */
+  markStats(runId: string, encode: () => Uint8Array): void {
+    this.#changedStats.set(runId, encode);
+  }
+
+  /** Writes changed ledgers now, unsynced: after a delivery, they are as durable as its removal. */
+  writeStats(): Promise<void> {
+    return this.#changedStats.size === 0 ? Promise.resolve() : this.#committer.commit([], false);
+  }
+
+  #takeChangedStats(): BatchOp[] {
+    const ops: BatchOp[] = [...this.#changedStats].map(([runId, encode]) => ({ type: 'put', key: statsKey(runId), value: encode() }));
+    this.#changedStats.clear();
+    return ops;
+  }
+
+  /** Every persisted run ledger, by run id. */
+  async loadStats(): Promise<Map<string, string>> {
+    const stats = new Map<string, string>();
+    for await (const [key, value] of this.#db.iterator(prefixRange('s!'))) stats.set(key.slice(2), Buffer.from(value).toString('utf8'));
+    return stats;
+  }
+
+  /** When the oldest item still queued was received (the forwarding lag), or null when nothing is queued. */
+  async oldestReceivedAt(): Promise<number | null> {
+    let oldest: number | null = null;
+    for (const runId of [...this.#backlog.keys()]) {
+      for (const box of Object.keys(BOX_PREFIX) as ItemBox[]) {
+        const [head] = await this.read(runId, 0, 1, box);
+        if (head && (oldest === null || head.receivedAt < oldest)) oldest = head.receivedAt;
+      }
+    }
+    return oldest;
   }
 
   backlog(runId: string): Backlog {
@@ -136,6 +454,9 @@ export class DurableQueue {
   }
 
   async close(): Promise<void> {
+    this.#closing.abort();
+    if (this.#measureTimer) clearInterval(this.#measureTimer);
+    await this.#reopening;
     await this.#committer.idle();
     await this.#db.close();
   }

@@ -1,13 +1,16 @@
 // Group commit: every caller's operations wait for one synced LevelDB batch. While a batch is being
 // written, new operations gather; when it completes, all of them go down in the next batch. Under load
 // this turns N fsyncs into one per round trip of the disk, without delaying a lone writer.
+// A commit may waive the sync (bookkeeping that is as durable as the removals it follows): a batch is
+// synced when any of its commits asked for it, and batches are written in the order of their commits.
 
 export type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
 
-export type WriteBatch = (ops: BatchOp[]) => Promise<void>;
+export type WriteBatch = (ops: BatchOp[], sync: boolean) => Promise<void>;
 
 interface Waiter {
   readonly ops: readonly BatchOp[];
+  readonly sync: boolean;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -24,9 +27,9 @@ export class GroupCommitter {
     this.#finalOps = finalOps;
   }
 
-  commit(ops: readonly BatchOp[]): Promise<void> {
+  commit(ops: readonly BatchOp[], sync = true): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ ops, resolve, reject });
+      this.#waiting.push({ ops, sync, resolve, reject });
       this.#running ??= this.#drain();
     });
   }
@@ -43,7 +46,7 @@ export class GroupCommitter {
       const ops = group.flatMap((waiter) => waiter.ops);
       ops.push(...this.#finalOps());
       try {
-        await this.#write(ops);
+        await this.#write(ops, group.some((waiter) => waiter.sync));
         for (const waiter of group) waiter.resolve();
       } catch (err) {
         for (const waiter of group) waiter.reject(err);

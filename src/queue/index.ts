@@ -1,7 +1,15 @@
 export { DurableQueue } from './durable-queue.js';
-export type { Backlog, DeadLetter } from './durable-queue.js';
+export type { Backlog, DeadLetter, ProcessedBatch } from './durable-queue.js';
 export { GroupCommitter } from './group-commit.js';
 export type { BatchOp } from './group-commit.js';
 export { decodeItem, encodeItem } from './item.js';
-export type { ItemKind, PushProtocol, QueueItem, StoredItem } from './item.js';
+export type { ItemBox, ItemKind, PushProtocol, QueueItem, StoredItem } from './item.js';
 export { RUN_ID_PATTERN } from './keys.js';
+export type { QueueOptions, StoreConditions } from './durable-queue.js';
+export { takeCensus } from './census.js';
+export type { StoreCensus, UnreadableEntry } from './census.js';
+export { DiskQuota, resolveQuota, storeFileBytes } from './disk-quota.js';
+export type { QuotaState } from './disk-quota.js';
+export { openStore, StoreOpenError } from './store-open.js';
+export type { OpenedStore, StoreRecovery } from './store-open.js';
+export { StoreReader } from './store-reader.js';

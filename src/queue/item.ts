@@ -4,7 +4,13 @@
 // so the body is stored once, byte for byte, and never re-encoded.
 
 export type ItemKind = 'create' | 'push' | 'finish';
-export type PushProtocol = 'v1' | 'v2';
+/**
+ * `v1`/`v2`: a k6 metric push (§4, §6). `stream`: one batch of raw samples from the WebSocket stream
+ * (the message as received); only the processing stage reads it, it never goes upstream as such.
+ */
+export type PushProtocol = 'v1' | 'v2' | 'stream';
+/** Where a stored item lives: a run's inbox (as received) or a processed run's outbox. */
+export type ItemBox = 'inbox' | 'outbox';
 
 export interface QueueItem {
   readonly kind: ItemKind;
@@ -26,6 +32,8 @@ export interface StoredItem extends QueueItem {
   readonly seq: number;
   /** Encoded size on disk, for the backlog counters. */
   readonly size: number;
+  /** Absent: the inbox. */
+  readonly box?: ItemBox;
 }
 
 type ItemMeta = Omit<QueueItem, 'body'>;

@@ -3,6 +3,22 @@
 // provisional run waits for its queued create to be answered.
 import type { FinalState, RunState } from './run-state.js';
 
+/**
+ * How the processing stage (src/process) turns a run's raw input into upstream requests. Fixed when
+ * the run is created, so a config change across a restart never switches a run half way.
+ */
+export interface ProcessingPlan {
+  /** The protocol raw input (API v1 pushes, stream batches) goes upstream in; API v2 pushes stay v2. */
+  readonly output: 'v1' | 'v2';
+  /** Bucket width; 0 only with output v1, meaning no aggregation: every request goes individually. */
+  readonly periodMs: number;
+  readonly waitPeriodMs: number;
+  readonly minSamples: number;
+  readonly iqrRadius: number;
+  readonly iqrCoefLower: number;
+  readonly iqrCoefUpper: number;
+}
+
 export interface RunRecord {
   readonly id: string;
   upstreamId: string | null;
@@ -18,17 +34,10 @@ export interface RunRecord {
   readonly authorization: string | null;
   readonly userAgent: string | null;
   lastError: string | null;
-}
-
-/** Counters kept in memory for the run page and the logs (not persisted). */
-export interface RunLedger {
-  pushesReceived: number;
-  samplesReceived: number;
-  bytesReceived: number;
-  itemsDelivered: number;
-  samplesDelivered: number;
-  deadLettered: number;
-  lastDataAt: number;
+  /** Absent: pass-through, every item goes upstream as received. */
+  readonly processing?: ProcessingPlan;
+  /** Stream runs: the highest batch sequence number acknowledged, persisted with that batch. */
+  streamSeq?: number;
 }
 
 export function encodeRecord(record: RunRecord): Uint8Array {

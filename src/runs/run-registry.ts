@@ -3,18 +3,23 @@
 // in one batch where both change (a finish and the state `finishing`).
 import { randomBytes } from 'node:crypto';
 import type { DurableQueue, QueueItem, StoredItem } from '../queue/index.js';
-import { decodeRecord, encodeRecord, type RunLedger, type RunRecord } from './run-record.js';
+import { count, decodeLedger, encodeLedger, newLedger, type RunLedger } from './run-ledger.js';
+import { decodeRecord, encodeRecord, type ProcessingPlan, type RunRecord } from './run-record.js';
 import { finalStateOf, hasEnded } from './run-state.js';
 
 export interface Run {
   readonly record: RunRecord;
   readonly ledger: RunLedger;
+  /** Wall-clock ms of the run's last push or finish; the run timeout counts from it. */
+  lastActivityAt: number;
 }
 
 export interface NewRun {
   readonly name: string;
   readonly authorization: string | null;
   readonly userAgent: string | null;
+  /** Absent: the run is passed through as received. */
+  readonly processing?: ProcessingPlan;
 }
 
 export interface RunRegistryOptions {
@@ -46,9 +51,11 @@ export class RunRegistry {
   static async load(queue: DurableQueue, options: RunRegistryOptions): Promise<RunRegistry> {
     const registry = new RunRegistry(queue, options);
     const now = registry.#now();
+    const ledgers = await queue.loadStats();
     for (const text of await queue.loadRuns()) {
       const record = decodeRecord(text);
-      registry.#runs.set(record.id, { record, ledger: newLedger(now) });
+      const ledger = ledgers.get(record.id);
+      registry.#runs.set(record.id, { record, ledger: ledger ? decodeLedger(ledger) : newLedger(), lastActivityAt: now });
     }
     return registry;
   }
@@ -107,19 +114,52 @@ export class RunRegistry {
       authorization: meta.authorization,
       userAgent: meta.userAgent,
       lastError: null,
+      ...(meta.processing === undefined ? {} : { processing: meta.processing }),
     };
-    return { record, ledger: newLedger(now) };
+    return { record, ledger: newLedger(), lastActivityAt: now };
   }
 
   /** Durably queues a push of a running run. The caller checked `hasEnded` before decoding. */
   async acceptPush(run: Run, item: QueueItem): Promise<void> {
-    await this.#queue.append(run.record.id, item);
-    const { ledger } = run;
-    ledger.pushesReceived += 1;
-    ledger.samplesReceived += item.samples;
-    ledger.bytesReceived += item.body.byteLength;
-    ledger.lastDataAt = this.#now();
-    this.#options.onBacklog(run.record.id);
+    await this.#accept(run, item, () => this.#queue.append(run.record.id, item));
+  }
+
+  /**
+   * Durably queues a stream batch together with its sequence number, in one synced batch: after a
+   * crash the run's `streamSeq` says exactly which batches are in, so a re-sent one is dropped.
+   * The caller serialises the batches of a run and checked `seq` > `streamSeq`.
+   */
+  async acceptStreamBatch(run: Run, item: QueueItem, seq: number): Promise<void> {
+    await this.#accept(run, item, () => this.#queue.append(run.record.id, item, encodeRecord({ ...run.record, streamSeq: seq })));
+    run.record.streamSeq = seq;
+  }
+
+  /**
+   * Counts data into the run's ledger around its synced write. `persisted` is counted before the
+   * write and taken back if it fails, so that the ledger encoded into the write's own batch includes
+   * it (run-ledger.ts).
+   */
+  async #accept(run: Run, item: QueueItem, write: () => Promise<unknown>): Promise<void> {
+    const { ledger, record } = run;
+    const now = this.#now();
+    count(ledger.received, item);
+    count(ledger.persisted, item);
+    ledger.firstDataAt ??= now;
+    ledger.lastDataAt = now;
+    run.lastActivityAt = now;
+    this.#markLedger(run);
+    try {
+      await write();
+    } catch (err) {
+      count(ledger.persisted, item, -1);
+      this.#markLedger(run);
+      throw err;
+    }
+    this.#options.onBacklog(record.id);
+  }
+
+  #markLedger(run: Run): void {
+    this.#queue.markStats(run.record.id, () => encodeLedger(run.ledger));
   }
 
   /** Durably queues the finish and moves the run to `finishing`, in one synced batch. */
@@ -129,7 +169,7 @@ export class RunRegistry {
     // Memory changes only once the disk has it: a failed write leaves the run as it was.
     await this.#queue.append(record.id, item, encodeRecord(finishing));
     Object.assign(record, finishing);
-    run.ledger.lastDataAt = this.#now();
+    run.lastActivityAt = this.#now();
     this.#options.onBacklog(record.id);
   }
 
@@ -137,7 +177,7 @@ export class RunRegistry {
   async sweepTimeouts(): Promise<string[]> {
     const now = this.#now();
     const expired = this.list().filter(
-      (run) => run.record.state === 'running' && now - run.ledger.lastDataAt >= this.#options.runTimeoutMs,
+      (run) => run.record.state === 'running' && now - run.lastActivityAt >= this.#options.runTimeoutMs,
     );
     for (const run of expired) await this.acceptFinish(run, this.#timeoutFinish(run.record), 4);
     return expired.map((run) => run.record.id);
@@ -160,8 +200,11 @@ export class RunRegistry {
 
   /** Bookkeeping after an item was delivered; a delivered finish ends the run. */
   async delivered(run: Run, item: StoredItem): Promise<void> {
-    run.ledger.itemsDelivered += 1;
-    run.ledger.samplesDelivered += item.samples;
+    if (item.kind === 'push') {
+      count(run.ledger.delivered, item);
+      this.#markLedger(run);
+      await this.#queue.writeStats();
+    }
     if (item.kind !== 'finish') return;
     const { record } = run;
     record.state = record.outcome ?? 'finished';
@@ -177,6 +220,20 @@ export class RunRegistry {
     await this.#queue.saveRun(run.record.id, encodeRecord(run.record));
   }
 
+  /** Moves an item the cloud refused for good to the dead letters, counted in the same synced batch. */
+  async deadLetter(run: Run, item: StoredItem, reason: string): Promise<void> {
+    const counted = item.kind === 'push';
+    if (counted) count(run.ledger.deadLettered, item);
+    this.#markLedger(run);
+    try {
+      await this.#queue.deadLetter(item, reason);
+    } catch (err) {
+      if (counted) count(run.ledger.deadLettered, item, -1);
+      this.#markLedger(run);
+      throw err;
+    }
+  }
+
   /** The cloud refused the run's create for good: nothing of it can be delivered. */
   async reject(run: Run, reason: string): Promise<void> {
     const { record } = run;
@@ -186,20 +243,22 @@ export class RunRegistry {
     await this.#queue.saveRun(record.id, encodeRecord(record));
   }
 
+  /**
+   * The dead letters of a rejected run were re-queued (relayd replay-dead-letters): the run goes back
+   * to where it was when its create was refused (running, or finishing once its finish had come), so
+   * the forwarder sends the create again and then everything after it.
+   */
+  async revive(run: Run): Promise<void> {
+    const { record } = run;
+    if (record.state !== 'rejected') return;
+    record.state = record.outcome === null ? 'running' : 'finishing';
+    record.endedAt = null;
+    record.lastError = null;
+    await this.#queue.saveRun(record.id, encodeRecord(record));
+  }
+
   /** Whether a run still needs its forwarding worker (not ended, or ended with a backlog). */
   needsForwarding(run: Run): boolean {
     return !hasEnded(run.record.state) || run.record.state === 'finishing' || this.#queue.backlog(run.record.id).items > 0;
   }
-}
-
-function newLedger(now: number): RunLedger {
-  return {
-    pushesReceived: 0,
-    samplesReceived: 0,
-    bytesReceived: 0,
-    itemsDelivered: 0,
-    samplesDelivered: 0,
-    deadLettered: 0,
-    lastDataAt: now,
-  };
 }

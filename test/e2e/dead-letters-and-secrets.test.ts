@@ -31,7 +31,7 @@ describe('refused pushes, throttling and secrets', () => {
     assert.equal(letters.length, 1);
     assert.equal(letters[0]!.headers['k6-idempotency-key'], runner.acked[1]);
     assert.match(letters[0]!.reason, /^HTTP 400: .*metric name too long/);
-    assert.equal(stack.relayd.daemon.runs.get(runner.runId)!.ledger.deadLettered, 1);
+    assert.equal(stack.relayd.daemon.runs.get(runner.runId)!.ledger.deadLettered.requests, 1);
     assert.match(stack.relayd.logs(), /moved to dead letters/);
   });
 

@@ -43,9 +43,9 @@ describe('upstream outcome', () => {
     assert.equal(respond(204).kind, 'delivered');
   });
 
-  it('retries 408, 429 and 5xx, carrying Retry-After', () => {
-    for (const status of [408, 429, 500, 502, 503, 504]) assert.equal(respond(status).kind, 'retry', `status ${status}`);
-    assert.deepEqual(respond(429, { 'retry-after': '3' }), { kind: 'retry', reason: 'HTTP 429: {"error":{"code":4}}', retryAfterMs: 3000 });
+  it('retries 408, 429 and 5xx, carrying the status and Retry-After', () => {
+    for (const status of [408, 429, 500, 502, 503, 504]) assert.deepEqual(respond(status), { kind: 'retry', reason: `HTTP ${status}: {"error":{"code":4}}`, status }, `status ${status}`);
+    assert.deepEqual(respond(429, { 'retry-after': '3' }), { kind: 'retry', reason: 'HTTP 429: {"error":{"code":4}}', status: 429, retryAfterMs: 3000 });
   });
 
   it('refuses other 4xx for good, with the cloud’s reason', () => {

@@ -74,7 +74,11 @@ export async function spawnRelayd(options: Options, env: NodeJS.ProcessEnv = {})
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relayd did not start within 15 s:\n${out}\n${err}`)), 15_000);
+    const timer = setTimeout(() => {
+      // Not left running: a test whose start hook failed has no handle to stop it, and would hang.
+      child.kill('SIGKILL');
+      reject(new Error(`relayd did not start within 15 s:\n${out}\n${err}`));
+    }, 15_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const ready = /"listen":"(http:\/\/[^"]+)"/.exec(out);

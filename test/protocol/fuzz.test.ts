@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isRelaydError } from '../../src/errors.js';
 import {
+  decodeClientMessage,
   decodeCreateBody,
   decodeFinishBody,
   decodeMetricSet,
@@ -16,38 +17,13 @@ import {
   snappyUncompressBounded,
 } from '../../src/protocol/index.js';
 import { FIXTURE_FOLDERS, FIXTURE_RUN_ID, type FixtureRequest, loadFixture } from '../emulator/fixtures.js';
+import { mutate, prng } from '../helpers/mutation.js';
 
-const ROUNDS = 300;
+// Tens of thousands of cases in all (ROUNDS per decoder); test/reliability/fuzz-daemon.test.ts sends
+// mutated bodies through the live daemon's endpoints.
+const ROUNDS = 3000;
 const limits = { maxDecompressedBytes: 1024 * 1024 };
 const fixtures = FIXTURE_FOLDERS.flatMap((folder) => loadFixture(folder));
-
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One of: flip a few bytes, truncate, duplicate a slice, or splice in random bytes. */
-function mutate(input: Uint8Array, random: () => number): Buffer {
-  const bytes = Buffer.from(input);
-  const at = Math.floor(random() * bytes.length);
-  switch (Math.floor(random() * 4)) {
-    case 0:
-      for (let i = 0; i < 1 + random() * 4; i++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
-      return bytes;
-    case 1:
-      return bytes.subarray(0, at);
-    case 2:
-      return Buffer.concat([bytes.subarray(0, at), bytes.subarray(Math.floor(random() * at))]);
-    default:
-      return Buffer.concat([bytes.subarray(0, at), Buffer.from(Array.from({ length: 8 }, () => Math.floor(random() * 256))), bytes.subarray(at)]);
-  }
-}
 
 async function assertOnlyRelaydErrors(seeds: Uint8Array[], decode: (body: Buffer) => unknown): Promise<void> {
   const random = prng(0x6b36);
@@ -88,5 +64,22 @@ describe('decoders under mutated input', () => {
   it('decodeCreateBody and decodeFinishBody throw only RelaydErrors for mutated JSON', async () => {
     await assertOnlyRelaydErrors(bodiesOf('create'), decodeCreateBody);
     await assertOnlyRelaydErrors(bodiesOf('finish'), decodeFinishBody);
+  });
+
+  it('decodeClientMessage (the WebSocket stream) throws only RelaydErrors for mutated messages', async () => {
+    const messages = [
+      { type: 'create', name: 'fuzz', vus: 2, duration: 60, thresholds: { http_req_duration: ['p(95)<500'] }, protocol: 'v2' },
+      { type: 'resume', runId: '1234' },
+      {
+        type: 'batch',
+        seq: 3,
+        samples: [
+          { metric: 'http_req_duration', type: 'trend', time: 1700000001123.456, tags: { status: '200', method: 'GET' }, value: 40.35 },
+          { metric: 'vus', type: 'gauge', time: 1700000001000, value: 10 },
+        ],
+      },
+      { type: 'finish', runStatus: 3, resultStatus: 0 },
+    ].map((message) => Buffer.from(JSON.stringify(message)));
+    await assertOnlyRelaydErrors(messages, (data) => decodeClientMessage(data, 16));
   });
 });

@@ -1,24 +1,20 @@
 // The work of `relayd start`, loaded only when the command runs.
-import { buildConfig, type RawOptions } from '../../config/index.js';
-import { startDaemon } from '../../daemon.js';
-import { createLogger } from '../../observe/index.js';
+import { startDaemon, type Daemon } from '../../daemon.js';
+import { createLogger, terminalDestination } from '../../observe/index.js';
+import { configFromArgv } from '../effective-config.js';
 
 export async function runStart(argv: Record<string, unknown>): Promise<number> {
-  const config = buildConfig(argv as RawOptions);
-  const logger = createLogger(config.logLevel);
-  const daemon = await startDaemon(config, logger);
-  return new Promise<number>((resolve) => {
+  const config = configFromArgv(argv);
+  // JSON lines for journald, docker logs and log shippers; readable lines for a person at a terminal.
+  const logger = createLogger(config.logLevel, process.stdout.isTTY ? terminalDestination() : undefined);
+  // Signals are handled from before the start: one that comes while the store opens (counting or
+  // repairing a big store takes a while) stops relayd cleanly once it is up, with exit status 0,
+  // instead of Node's default of dying by the signal.
+  return new Promise<number>((resolve, reject) => {
+    let daemon: Daemon | null = null;
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        // A second signal: leave now. Everything acknowledged is already synced to disk.
-        logger.warn({ signal }, 'second signal, exiting at once');
-        resolve(130);
-        return;
-      }
-      stopping = true;
-      logger.info({ signal }, 'stopping');
-      daemon.close().then(
+    const stop = (started: Daemon): void => {
+      started.close({ graceMs: config.shutdownGraceMs }).then(
         () => resolve(0),
         (err: unknown) => {
           logger.error({ err }, 'error while stopping');
@@ -26,7 +22,23 @@ export async function runStart(argv: Record<string, unknown>): Promise<number> {
         },
       );
     };
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        // A second signal: leave now. Everything acknowledged is already synced to disk, and what was
+        // not acknowledged yet the runner still has.
+        logger.warn({ signal }, 'second signal, exiting at once; the backlog stays on disk');
+        resolve(130);
+        return;
+      }
+      stopping = true;
+      logger.info({ signal, shutdownGraceMs: config.shutdownGraceMs }, 'stopping: refusing new data, forwarding the backlog for up to the shutdown grace');
+      if (daemon) stop(daemon);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    startDaemon(config, logger).then((started) => {
+      daemon = started;
+      if (stopping) stop(started);
+    }, reject);
   });
 }

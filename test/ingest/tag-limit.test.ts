@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isRelaydError } from '../../src/errors.js';
+import { checkV1Tags, checkV2Labels } from '../../src/ingest/tag-limit.js';
+import type { V1Envelope } from '../../src/protocol/index.js';
+
+function tags(count: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`tag${i}`, `value${i}`]));
+}
+
+function point(tagCount: number | undefined): V1Envelope {
+  return { type: 'Point', metric: 'vus', data: { time: '1700000000000000', type: 'gauge', value: 1, ...(tagCount === undefined ? {} : { tags: tags(tagCount) }) } };
+}
+
+const tooMany = (where: RegExp) => (err: unknown) => isRelaydError(err) && err.code === 'RELAYD_TOO_MANY_TAGS' && err.status === 400 && where.test(err.message);
+
+describe('tag limit', () => {
+  it('takes v1 samples with up to the limit of tags, or none', () => {
+    checkV1Tags([point(undefined), point(0), point(3)], 3);
+  });
+
+  it('refuses a v1 push naming the first sample over the limit', () => {
+    assert.throws(() => checkV1Tags([point(2), point(4), point(9)], 3), tooMany(/\[1\]\.data\.tags has 4 tags, limit 3/));
+  });
+
+  it('refuses a v2 time series with more labels than the limit, naming it', () => {
+    const labels = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `l${i}`, value: 'v' }));
+    const metricSet = { metrics: [{ name: 'a', timeSeries: [{ labels: labels(2) }] }, { name: 'b', timeSeries: [{ labels: labels(1) }, { labels: labels(5) }] }] };
+    checkV2Labels(metricSet, 5);
+    assert.throws(() => checkV2Labels(metricSet, 4), tooMany(/metrics\[1\]\.time_series\[1\] has 5 tags, limit 4/));
+  });
+});
