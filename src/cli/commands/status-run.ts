@@ -1,0 +1,28 @@
+// The work of `relayd status`.
+import { ADMIN_API_PREFIX, statusSchema, type StatusView } from '../../ingest/index.js';
+import { asClient, CLIENT_EXIT, daemonUrl, getJson } from '../daemon-client.js';
+import { formatAge, formatBytes, formatTable } from '../table.js';
+
+export function describeStatus(status: StatusView): string {
+  const { backlog, upstream } = status;
+  const ready = status.ready ? 'yes' : `no: ${status.conditions.map((c) => `${c.condition}: ${c.reason}`).join('; ')}`;
+  const runs = Object.entries(status.runsByState).map(([state, count]) => `${state} ${count}`);
+  const rows = [
+    ['daemon', `up ${formatAge(status.uptimeSeconds)} (relayd ${status.version}), listening on ${status.listen}, data in ${status.dataDir}`],
+    ['ready', ready],
+    ['upstream', `${upstream.url} ${upstream.reachable ? 'reachable' : 'NOT reachable'} (${upstream.detail})`],
+    ['backlog', `${backlog.requests} requests, ${formatBytes(backlog.bytes)} in ${backlog.runs} runs, oldest ${formatAge(backlog.oldestAgeSeconds)}`],
+    ['dead letters', String(status.deadLetters)],
+    ['runs', runs.length > 0 ? runs.join(', ') : 'none'],
+    ...status.notices.map((notice) => ['notice', notice]),
+  ];
+  return formatTable(['', ''], rows).split('\n').slice(1).join('\n');
+}
+
+export async function runStatus(argv: Readonly<Record<string, unknown>>): Promise<number> {
+  return asClient(async () => {
+    const { body } = await getJson(daemonUrl(argv), `${ADMIN_API_PREFIX}/status`, statusSchema);
+    process.stdout.write(argv.json === true ? `${JSON.stringify(body, null, 2)}\n` : describeStatus(body));
+    return body.ready && body.upstream.reachable ? CLIENT_EXIT.ok : CLIENT_EXIT.degraded;
+  });
+}
