@@ -1,0 +1,228 @@
+// Scenario 4, memory and disk: the upstream is down while 16 k6-like runs push until relayd holds a
+// backlog of BENCH_BACKLOG_MIB (1 GiB by default); then it comes back and relayd drains everything.
+// Sampled every 250 ms: relayd's RSS (/proc), the store's size on disk, and the backlog (bytes
+// acknowledged and not yet delivered). Write latency is split by whether LevelDB was compacting
+// (from its own LOG) while the write was in flight.
+//
+// v1 bodies fill the store: relayd takes them fastest (ingest is bound by decoding, and v1 carries
+// the most bytes per unit of decode work), and the store holds bytes, whatever the protocol.
+// The upstream is a bare sink (sink-upstream.ts), so the drain measures relayd, not the emulator.
+// One run: the figures are a time series, and 1 GiB takes minutes to fill.
+//
+// `npm run bench -- memory` or `tsx bench/memory.bench.ts`.
+import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoadResult } from './arrivals.js';
+import { type CompactionLog, overlapsAny, readCompactionLog } from './leveldb-log.js';
+import { type Ack, type PushTarget, pushLoad } from './load.js';
+import { v1Bodies } from './payloads.js';
+import { directoryBytes } from './proc.js';
+import { type Figure, figure, type ScenarioResult, type SeriesPoint } from './report.js';
+import { type BenchSettings, runIfEntryPoint, type Scenario } from './scenario.js';
+import { SinkUpstream } from './sink-upstream.js';
+import { startRelaydUnderTest } from './stack.js';
+import { MiB, median, summarise } from './stats.js';
+
+/** k6 instances, one push in flight each, as k6 sends them. */
+const RUNS = 16;
+const DISTINCT_BODIES = 16;
+const V1_REQUESTS_PER_PUSH = 2000;
+const SAMPLE_EVERY_MS = 250;
+/** /metrics costs relayd some work: scraped less often than /proc is read. */
+const HEAP_SAMPLE_EVERY_MS = 1000;
+const REST_MS = 3000;
+
+type Phase = 'idle' | 'filling' | 'full, at rest' | 'draining' | 'drained, at rest';
+
+interface Sample {
+  readonly at: number;
+  readonly phase: Phase;
+  readonly rssMiB: number;
+  /** The private part of the RSS (not file pages mapped in, such as LevelDB's tables). */
+  readonly anonMiB: number;
+  readonly storeMiB: number;
+  readonly backlogMiB: number;
+}
+
+/** From relayd's /metrics, where the build has it: what the RSS is made of. */
+interface HeapSample {
+  readonly phase: Phase;
+  readonly heapTotalMiB: number;
+  readonly externalMiB: number;
+}
+
+const medianOf = (samples: readonly Sample[], of: (sample: Sample) => number): number => median(samples.map(of));
+const maxOf = (samples: readonly Sample[], of: (sample: Sample) => number): number => Math.max(...samples.map(of));
+
+async function runMemory(settings: BenchSettings): Promise<ScenarioResult> {
+  const targetBytes = settings.backlogMiB * MiB;
+  const bodies = v1Bodies(DISTINCT_BODIES, V1_REQUESTS_PER_PUSH, 301);
+  const sink = new SinkUpstream();
+  await sink.listen();
+  const stack = await startRelaydUnderTest(settings, 'memory', { upstream: sink.url, runs: RUNS, connections: RUNS });
+  const { relayd } = stack;
+  const samples: Sample[] = [];
+  let phase: Phase = 'idle';
+  let ackedBytes = 0;
+  const sample = (): void => {
+    samples.push({
+      at: Date.now(),
+      phase,
+      rssMiB: relayd.rss() / MiB,
+      anonMiB: relayd.rssParts().anonBytes / MiB,
+      storeMiB: directoryBytes(relayd.dataDir) / MiB,
+      backlogMiB: (ackedBytes - sink.deliveredBytes) / MiB,
+    });
+  };
+  const sampler = setInterval(sample, SAMPLE_EVERY_MS);
+  const heapSamples: HeapSample[] = [];
+  const heapSampler = setInterval(() => {
+    const at = phase;
+    void relayd.heap().then((heap) => {
+      if (heap) heapSamples.push({ phase: at, heapTotalMiB: heap.heapTotalBytes / MiB, externalMiB: heap.externalBytes / MiB });
+    });
+  }, HEAP_SAMPLE_EVERY_MS);
+  const acks: Ack[] = [];
+  let fill: LoadResult;
+  let drainSeconds: number;
+  let compaction: CompactionLog;
+  try {
+    await sink.down();
+    await sleep(1000);
+    phase = 'filling';
+    settings.log(`memory: filling a ${settings.backlogMiB} MiB backlog`);
+    const targets: PushTarget[] = stack.runIds.map((runId) => ({ runId, protocol: 'v1', bodies }));
+    fill = await pushLoad(stack.client, targets, { kind: 'closed', concurrency: RUNS, seconds: 3600, stop: () => ackedBytes >= targetBytes }, (ack) => {
+      ackedBytes += ack.body.body.length;
+      acks.push(ack);
+    });
+    if (fill.errors > 0) throw new Error(`memory: ${fill.errors} pushes failed while filling, first: ${fill.firstError}`);
+    phase = 'full, at rest';
+    await sleep(REST_MS);
+    phase = 'draining';
+    settings.log('memory: draining');
+    await sink.up();
+    const deadline = Date.now() + 1_800_000;
+    while (sink.deliveries.length < fill.operations) {
+      if (Date.now() > deadline) throw new Error(`memory: ${sink.deliveries.length} of ${fill.operations} pushes delivered after 30 min`);
+      await sleep(50);
+    }
+    drainSeconds = (sink.deliveries.at(-1)!.at - sink.deliveries[0]!.at) / 1000;
+    phase = 'drained, at rest';
+    await sleep(REST_MS);
+  } finally {
+    clearInterval(sampler);
+    clearInterval(heapSampler);
+    await stack.client.close();
+    await relayd.stop({ keepData: true });
+    compaction = readCompactionLog(relayd.dataDir);
+    rmSync(relayd.dataDir, { recursive: true, force: true });
+    await sink.down();
+  }
+  return report(settings, { samples, heapSamples, fill, drainSeconds, acks, compaction, drainedBytes: sink.deliveredBytes });
+}
+
+interface Measurements {
+  samples: Sample[];
+  heapSamples: HeapSample[];
+  fill: LoadResult;
+  drainSeconds: number;
+  drainedBytes: number;
+  acks: Ack[];
+  compaction: CompactionLog;
+}
+
+function report(settings: BenchSettings, m: Measurements): ScenarioResult {
+  const inPhase = (phase: Phase): Sample[] => m.samples.filter((sample) => sample.phase === phase);
+  const filling = inPhase('filling');
+  const full = maxOf(filling, (s) => s.backlogMiB);
+  const fillBetween = (from: number, to: number): Sample[] => filling.filter((s) => s.backlogMiB >= from * full && s.backlogMiB <= to * full);
+  const rss = (samples: Sample[]): number => medianOf(samples, (s) => s.rssMiB);
+  const idle = rss(inPhase('idle'));
+  const atRest = inPhase('full, at rest');
+  const peakRss = maxOf(m.samples, (s) => s.rssMiB);
+  const peakAnon = maxOf(m.samples, (s) => s.anonMiB);
+  const quarter = rss(fillBetween(0.2, 0.3));
+  const last = rss(fillBetween(0.9, 1));
+
+  const during: number[] = [];
+  const outside: number[] = [];
+  for (const ack of m.acks) {
+    (overlapsAny(m.compaction.compactions, ack.ackedAt - ack.latencyMs, ack.ackedAt) ? during : outside).push(ack.latencyMs);
+  }
+  const fillMiBs = m.fill.bytes / MiB / m.fill.seconds;
+  const figures = [
+    figure('RSS with the full backlog, at rest', 'MiB', [rss(atRest)], { name: 'RSS at start, empty store', runs: [idle] }),
+    figure('RSS peak, whole scenario', 'MiB', [peakRss], { name: 'RSS at start, empty store', runs: [idle] }),
+    figure('RSS at 90–100% of the backlog (filling)', 'MiB', [last], { name: 'RSS at 20–30% of the backlog', runs: [quarter] }),
+    figure('RSS peak while draining', 'MiB', [maxOf(inPhase('draining'), (s) => s.rssMiB)], { name: 'RSS at start, empty store', runs: [idle] }),
+    figure('private RSS (RssAnon) with the full backlog, at rest', 'MiB', [medianOf(atRest, (s) => s.anonMiB)], {
+      name: 'private RSS at start, empty store',
+      runs: [medianOf(inPhase('idle'), (s) => s.anonMiB)],
+    }),
+    figure('private RSS (RssAnon) peak, whole scenario', 'MiB', [peakAnon], { name: 'RSS peak', runs: [peakRss] }),
+    figure('store on disk, full backlog', 'MiB', [maxOf(atRest, (s) => s.storeMiB)], { name: 'backlog acknowledged (wire bytes)', runs: [full] }),
+    figure('store on disk after the drain', 'MiB', [medianOf(inPhase('drained, at rest'), (s) => s.storeMiB)], {
+      name: 'store on disk, full backlog',
+      runs: [maxOf(atRest, (s) => s.storeMiB)],
+    }),
+    figure('drain to a bare sink', 'MiB/s', [m.drainedBytes / MiB / m.drainSeconds], { name: 'ingest while filling', runs: [fillMiBs] }),
+    figure('ack p99 while LevelDB compacts', 'ms', [summarise(during).p99], { name: 'ack p99 while it does not', runs: [summarise(outside).p99] }),
+    figure('ack p50 while LevelDB compacts', 'ms', [summarise(during).p50], { name: 'ack p50 while it does not', runs: [summarise(outside).p50] }),
+    ...heapFigures(m.heapSamples, rss(atRest), peakRss),
+  ];
+  const limitMB = 150;
+  const peakMB = (peakRss * MiB) / 1e6;
+  const growth = last - quarter;
+  const series = (phase: Phase, of: (sample: Sample) => number): SeriesPoint[] => inPhase(phase).map((s) => ({ x: s.backlogMiB, y: of(s) }));
+  return {
+    scenario: 'memory',
+    title: `RSS and disk while a ${settings.backlogMiB} MiB backlog grows and drains`,
+    setup: [
+      `relayd: child process; upstream: a bare sink (reads, discards, 200), down while filling. ${RUNS} runs, one v1 push in flight each (~${V1_REQUESTS_PER_PUSH} HTTP requests per push, ${(m.fill.bytes / m.fill.operations / 1024).toFixed(0)} KiB gzip).`,
+      `filled ${full.toFixed(0)} MiB in ${m.fill.seconds.toFixed(0)} s (${m.fill.operations} pushes); drained in ${m.drainSeconds.toFixed(1)} s; RSS and store sampled every ${SAMPLE_EVERY_MS} ms; one run (a time series, not a median).`,
+      `LevelDB LOG: ${m.compaction.compactions.length} compactions, ${m.compaction.flushes.length} memtable flushes; ${during.length} of ${m.acks.length} writes overlapped a compaction.`,
+    ].join('\n'),
+    figures,
+    targets: [
+      {
+        target: `RSS < ${limitMB} MB with a ${settings.backlogMiB} MiB backlog (peak over filling, rest and drain)`,
+        measured: `${peakMB.toFixed(0)} MB peak (private part ${((peakAnon * MiB) / 1e6).toFixed(0)} MB)`,
+        pass: peakMB < limitMB,
+      },
+      {
+        target: 'RSS flat as the backlog grows (at 90–100% of the backlog within 10% of the RSS at 20–30%)',
+        measured: `${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB (${((last / quarter - 1) * 100).toFixed(1)}%) over ${(0.7 * full).toFixed(0)} MiB of backlog`,
+        pass: last / quarter < 1.1,
+      },
+    ],
+    chart: {
+      rssVsBacklog: {
+        'RSS, filling': series('filling', (s) => s.rssMiB),
+        'RSS, draining': series('draining', (s) => s.rssMiB),
+        'private (RssAnon), filling': series('filling', (s) => s.anonMiB),
+        'private (RssAnon), draining': series('draining', (s) => s.anonMiB),
+      },
+      fillThroughput: { [`ingest, ${RUNS} runs (v1)`]: perSecondMiB(m.fill) },
+    },
+  };
+}
+
+/** What the RSS is made of, where relayd's /metrics says (V8 heap, external buffers). */
+function heapFigures(samples: readonly HeapSample[], rssAtRest: number, peakRss: number): Figure[] {
+  const atRest = samples.filter((s) => s.phase === 'full, at rest');
+  if (atRest.length === 0) return [];
+  return [
+    figure('V8 heap with the full backlog, at rest', 'MiB', [median(atRest.map((s) => s.heapTotalMiB))], { name: 'RSS then', runs: [rssAtRest] }),
+    figure('external memory (buffers), at rest', 'MiB', [median(atRest.map((s) => s.externalMiB))], { name: 'RSS then', runs: [rssAtRest] }),
+    figure('V8 heap peak, whole scenario', 'MiB', [Math.max(...samples.map((s) => s.heapTotalMiB))], { name: 'RSS peak', runs: [peakRss] }),
+  ];
+}
+
+function perSecondMiB(load: LoadResult): SeriesPoint[] {
+  return load.perSecond.map((second, index) => ({ x: index + 0.5, y: second.bytes / MiB }));
+}
+
+export const scenario: Scenario = { name: 'memory', run: runMemory };
+
+runIfEntryPoint(import.meta.url, scenario);
