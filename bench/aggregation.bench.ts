@@ -18,9 +18,9 @@ import {
   flushV1,
   flushV2,
   type HttpTrail,
+  LEGACY_V1_SETTINGS,
   pointsFromHttpTrail,
   type Tags,
-  type V1AggregationSettings,
   type V2AggregationSettings,
   type V2Sample,
   v2SamplesFromV1,
@@ -34,16 +34,7 @@ const REQUESTS_PER_SECOND = 20_000;
 const SECOND_NS = 1e9;
 const START_US = Date.UTC(2026, 0, 1) * 1000;
 
-const V1_SETTINGS: V1AggregationSettings = {
-  periodNs: 3 * SECOND_NS,
-  waitPeriodNs: 5 * SECOND_NS,
-  minSamples: 25,
-  outlierAlgoThreshold: 75,
-  iqrRadius: 0.25,
-  iqrCoefLower: 1.5,
-  iqrCoefUpper: 1.3,
-  skipOutlierDetection: false,
-};
+const V1_SETTINGS = LEGACY_V1_SETTINGS;
 
 const V2_SETTINGS: V2AggregationSettings = { testRunId: '1234', periodNs: 3 * SECOND_NS, waitPeriodNs: 8 * SECOND_NS, maxTimeSeriesInBatch: 1000 };
 

@@ -24,7 +24,7 @@ export type {
   V2AggregationSettings,
   V2Sample,
 } from './types.js';
-export { METRIC_TYPE_NUMBER } from './types.js';
+export { LEGACY_V1_SETTINGS, METRIC_TYPE_NUMBER } from './types.js';
 
 export { httpTrailFromPoints, pointsFromHttpTrail, TRAIL_DURATIONS, type HttpTrail } from './http-trail.js';
 export { bucketOf } from './time-bucket.js';

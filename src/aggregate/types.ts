@@ -58,6 +58,18 @@ export interface V1AggregationSettings {
   skipOutlierDetection: boolean;
 }
 
+/** The legacy k6 (<= v0.47) v1 aggregation defaults of §5.4, as the cloud used to send them. */
+export const LEGACY_V1_SETTINGS: Readonly<V1AggregationSettings> = Object.freeze({
+  periodNs: 3e9,
+  waitPeriodNs: 5e9,
+  minSamples: 25,
+  outlierAlgoThreshold: 75,
+  iqrRadius: 0.25,
+  iqrCoefLower: 1.5,
+  iqrCoefUpper: 1.3,
+  skipOutlierDetection: false,
+});
+
 // ---- API v2 (§6) ------------------------------------------------------------------------------
 
 /** One raw k6 sample. */

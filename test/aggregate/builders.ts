@@ -1,19 +1,10 @@
 // Plain inputs shared by the aggregation tests.
 
-import type { HttpTrail, V1AggregationSettings, V1Envelope, V1PointsEnvelope } from '../../src/aggregate/index.js';
+import type { HttpTrail, V1Envelope, V1PointsEnvelope } from '../../src/aggregate/index.js';
 import { loadFixture, type FixtureFolder } from '../emulator/fixtures.js';
 
 /** §5.4 legacy defaults, as the v1-aggr-override capture's create response set them. */
-export const LEGACY_V1_SETTINGS: V1AggregationSettings = {
-  periodNs: 3e9,
-  waitPeriodNs: 5e9,
-  minSamples: 25,
-  outlierAlgoThreshold: 75,
-  iqrRadius: 0.25,
-  iqrCoefLower: 1.5,
-  iqrCoefUpper: 1.3,
-  skipOutlierDetection: false,
-};
+export { LEGACY_V1_SETTINGS } from '../../src/aggregate/index.js';
 
 /** A 1 ms request over a fresh 0.1 ms connection, ending 10 s after the epoch (bucket 3 at P = 3 s). */
 export function trail(overrides: Partial<HttpTrail> = {}): HttpTrail {
