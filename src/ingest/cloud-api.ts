@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRelaydError, RelaydError } from '../errors.js';
 import type { Logger, Metrics } from '../observe/index.js';
-import { decodeCreateBody, decodeFinishBody, decodeV1Push, decodeV2Push } from '../protocol/index.js';
+import { decodeCreateBody, decodeFinishBody, decodeV1Push, scanV2Push } from '../protocol/index.js';
 import type { PushProtocol } from '../queue/index.js';
 import { hasEnded, type Run, type RunRegistry } from '../runs/index.js';
 import { readBody } from './body.js';
@@ -98,8 +98,8 @@ export class CloudApi {
   }
 
   #decodeV2(body: Buffer, encoding: string | undefined, runId: string): number {
-    const { metricSet, samples } = decodeV2Push(body, encoding, runId, this.#options.limits);
-    checkV2Labels(metricSet, this.#options.limits.maxTags);
+    const { samples, mostLabels } = scanV2Push(body, encoding, runId, this.#options.limits);
+    checkV2Labels(mostLabels, this.#options.limits.maxTags);
     return samples;
   }
 

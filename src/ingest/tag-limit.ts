@@ -3,15 +3,7 @@
 // per sample is a mistake or an attack, and each tag costs memory again wherever the cloud indexes
 // it. Checked after decoding, once per sample; pure.
 import { RelaydError } from '../errors.js';
-import type { V1Envelope } from '../protocol/index.js';
-
-interface LabelledSeries {
-  readonly labels: readonly unknown[];
-}
-
-interface MetricSetLike {
-  readonly metrics: readonly { readonly name?: string | null; readonly timeSeries: readonly LabelledSeries[] }[];
-}
+import type { V1Envelope, V2Scan } from '../protocol/index.js';
 
 function tooMany(where: string, count: number, max: number): RelaydError {
   return new RelaydError('RELAYD_TOO_MANY_TAGS', `${where} has ${count} tags, limit ${max}`);
@@ -27,13 +19,7 @@ export function checkV1Tags(envelopes: readonly V1Envelope[], max: number): void
   }
 }
 
-export function checkV2Labels(metricSet: MetricSetLike, max: number): void {
-  const { metrics } = metricSet;
-  for (let m = 0; m < metrics.length; m++) {
-    const series = metrics[m]!.timeSeries;
-    for (let s = 0; s < series.length; s++) {
-      const count = series[s]!.labels.length;
-      if (count > max) throw tooMany(`metrics[${m}].time_series[${s}]`, count, max);
-    }
-  }
+/** v2: the scan of a push reports its time series with the most labels. */
+export function checkV2Labels(mostLabels: V2Scan['mostLabels'], max: number): void {
+  if (mostLabels.count > max) throw tooMany(mostLabels.at, mostLabels.count, max);
 }

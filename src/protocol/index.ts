@@ -7,6 +7,7 @@ export { type CreateTestRun, type FinishTestRun, decodeCreateBody, decodeFinishB
 export { type V1Envelope, decodeV1Push } from './v1.js';
 export { decodeMetricSet, decodeV2Push, encodeMetricSet } from './v2.js';
 export { rewriteTestRunId } from './v2-rewrite.js';
+export { scanMetricSet, scanV2Push, type V2Scan } from './v2-scan.js';
 export {
   ACK,
   BATCH,

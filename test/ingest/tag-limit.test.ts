@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isRelaydError } from '../../src/errors.js';
 import { checkV1Tags, checkV2Labels } from '../../src/ingest/tag-limit.js';
-import type { V1Envelope } from '../../src/protocol/index.js';
+import { encodeMetricSet, scanMetricSet, type V1Envelope } from '../../src/protocol/index.js';
 
 function tags(count: number): Record<string, string> {
   return Object.fromEntries(Array.from({ length: count }, (_, i) => [`tag${i}`, `value${i}`]));
@@ -25,8 +25,10 @@ describe('tag limit', () => {
 
   it('refuses a v2 time series with more labels than the limit, naming it', () => {
     const labels = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `l${i}`, value: 'v' }));
-    const metricSet = { metrics: [{ name: 'a', timeSeries: [{ labels: labels(2) }] }, { name: 'b', timeSeries: [{ labels: labels(1) }, { labels: labels(5) }] }] };
-    checkV2Labels(metricSet, 5);
-    assert.throws(() => checkV2Labels(metricSet, 4), tooMany(/metrics\[1\]\.time_series\[1\] has 5 tags, limit 4/));
+    const counter = (labelCount: number) => ({ labels: labels(labelCount), counterSamples: { values: [{ time: { seconds: 1 }, value: 1 }] } });
+    const pb = encodeMetricSet({ testRunId: '1', metrics: [{ name: 'a', type: 1, timeSeries: [counter(2)] }, { name: 'b', type: 1, timeSeries: [counter(1), counter(5)] }] });
+    const { mostLabels } = scanMetricSet(pb, '1');
+    checkV2Labels(mostLabels, 5);
+    assert.throws(() => checkV2Labels(mostLabels, 4), tooMany(/metrics\[1\]\.time_series\[1\] has 5 tags, limit 4/));
   });
 });
