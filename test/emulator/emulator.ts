@@ -22,7 +22,7 @@ import {
   decodeCreateBody,
   decodeFinishBody,
   decodeV1Push,
-  decodeV2Push,
+  scanV2Push,
 } from '../../src/protocol/index.js';
 import { handleAdmin } from './admin.js';
 import { type Fault, FaultSlot, requestKind } from './fault.js';
@@ -226,7 +226,7 @@ export class CloudEmulator {
           run.recordPush(recorded);
           return { status: 200 };
         case 'v2-push':
-          recorded.samples = decodeV2Push(recorded.body, encoding, run.id, this.#limits).samples;
+          recorded.samples = scanV2Push(recorded.body, encoding, run.id, this.#limits).samples;
           run.recordPush(recorded);
           return { status: 200 };
         case 'finish':
