@@ -26,7 +26,7 @@ function outcome(run: () => number): number | string {
 describe('scanV2Push', () => {
   it('counts the values of every real capture as the full decode does', () => {
     assert.ok(captures.length >= 4);
-    for (const [i, capture] of captures.entries()) {
+    for (const capture of captures) {
       const scan = scanV2Push(capture.body, 'snappy', FIXTURE_RUN_ID, limits);
       assert.equal(scan.samples, decodeV2Push(capture.body, 'snappy', FIXTURE_RUN_ID, limits).samples, capture.name);
       assert.ok(scan.mostLabels.count > 0);

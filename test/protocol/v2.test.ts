@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  type MetricSet,
-  MetricType,
   decodeMetricSet,
   decodeV2Push,
   encodeMetricSet,
