@@ -62,7 +62,7 @@ export class CloudApi {
       const body = await readBody(req, limits.maxBodyBytes);
       bytes = body.byteLength;
       const encoding = req.headers['content-encoding'];
-      samples = protocol === 'v1' ? await this.#decodeV1(body, encoding) : this.#decodeV2(body, encoding, runId);
+      samples = protocol === 'v1' ? await this.#decodeV1(body, encoding) : await this.#decodeV2(body, encoding, runId);
       this.#openRun(runId);
       const item = { kind: 'push' as const, protocol, headers: this.#forwardedHeaders(req), body, receivedAt: Date.now(), samples };
       await this.#options.runs.acceptPush(run, item);
@@ -97,8 +97,8 @@ export class CloudApi {
     return samples;
   }
 
-  #decodeV2(body: Buffer, encoding: string | undefined, runId: string): number {
-    const { samples, mostLabels } = scanV2Push(body, encoding, runId, this.#options.limits);
+  async #decodeV2(body: Buffer, encoding: string | undefined, runId: string): Promise<number> {
+    const { samples, mostLabels } = await scanV2Push(body, encoding, runId, this.#options.limits);
     checkV2Labels(mostLabels, this.#options.limits.maxTags);
     return samples;
   }

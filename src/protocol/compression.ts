@@ -9,7 +9,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { compressSync, uncompressSync } from 'snappy';
+import { compressSync, uncompress, uncompressSync } from 'snappy';
 import { RelaydError } from '../errors.js';
 
 /** Bounds applied while decoding a push body. */
@@ -62,19 +62,43 @@ function snappyDeclaredLength(body: Uint8Array): number {
 }
 
 export function snappyUncompressBounded(body: Uint8Array, maxBytes: number): Buffer {
+  checkSnappyLength(body, maxBytes);
+  try {
+    return asBuffer(uncompressSync(body, { asBuffer: true }));
+  } catch (err) {
+    throw snappyError(err);
+  }
+}
+
+/**
+ * The same, decompressed on libuv's thread pool: ingest's hot path. Measured on the bench's
+ * 1000-series pushes (100 KiB → 548 KiB), the binding's synchronous call costs ~2 ms of the event
+ * loop per push where the pooled one costs ~0.5 ms of CPU in all and ~0.1 ms of the loop.
+ */
+export async function snappyUncompressBoundedOffThread(body: Uint8Array, maxBytes: number): Promise<Buffer> {
+  checkSnappyLength(body, maxBytes);
+  try {
+    return asBuffer(await uncompress(body, { asBuffer: true }));
+  } catch (err) {
+    throw snappyError(err);
+  }
+}
+
+function checkSnappyLength(body: Uint8Array, maxBytes: number): void {
   const declared = snappyDeclaredLength(body);
   if (declared > maxBytes) {
     throw new RelaydError('RELAYD_DECOMPRESSED_TOO_LARGE', `snappy header declares ${declared} bytes, limit is ${maxBytes}`);
   }
-  let raw: string | Buffer;
-  try {
-    raw = uncompressSync(body, { asBuffer: true });
-  } catch (err) {
-    throw new RelaydError('RELAYD_BAD_SNAPPY', (err as Error).message, { cause: err });
-  }
-  // asBuffer makes this a Buffer; the check narrows the binding's union type.
+}
+
+/** `asBuffer` makes the binding return a Buffer; this narrows its union type. */
+function asBuffer(raw: string | Buffer): Buffer {
   if (typeof raw === 'string') throw new RelaydError('RELAYD_INTERNAL', 'snappy returned a string');
   return raw;
+}
+
+function snappyError(err: unknown): RelaydError {
+  return err instanceof RelaydError ? err : new RelaydError('RELAYD_BAD_SNAPPY', (err as Error).message, { cause: err });
 }
 
 export function snappyCompress(raw: Uint8Array): Buffer {

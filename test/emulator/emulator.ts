@@ -226,7 +226,7 @@ export class CloudEmulator {
           run.recordPush(recorded);
           return { status: 200 };
         case 'v2-push':
-          recorded.samples = scanV2Push(recorded.body, encoding, run.id, this.#limits).samples;
+          recorded.samples = (await scanV2Push(recorded.body, encoding, run.id, this.#limits)).samples;
           run.recordPush(recorded);
           return { status: 200 };
         case 'finish':
