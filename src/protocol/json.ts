@@ -4,6 +4,7 @@
 // byte means corruption, not a k6 quirk) and valid JSON; both failures are RELAYD_BAD_JSON with
 // the parser's own reason, e.g. "Unexpected token } in JSON at position 12".
 
+import { isAscii } from 'node:buffer';
 import { RelaydError } from '../errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -11,7 +12,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function parseJson(body: Uint8Array): unknown {
   let text: string;
   try {
-    text = utf8.decode(body);
+    // k6's bodies are nearly always pure ASCII; read as latin1 they give the same string ~10× faster
+    // than the validating UTF-8 decode (0.6 against 6 ms for a 1.6 MiB v1 push).
+    text = isAscii(body) ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1') : utf8.decode(body);
   } catch (err) {
     throw new RelaydError('RELAYD_BAD_JSON', 'invalid UTF-8', { cause: err });
   }

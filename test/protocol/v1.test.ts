@@ -78,6 +78,13 @@ describe('decodeV1Push', () => {
     });
   });
 
+  it('reads UTF-8 beyond ASCII exactly (the ASCII fast path does not apply to it)', async () => {
+    const tags = { name: 'https://example.com/café/日本', check: 'ünïcödé ✓' };
+    const body = json([{ type: 'Point', metric: 'checks', data: { time: '1700000000000000', type: 'rate', tags, value: 1 } }]);
+    const { envelopes } = await decodeV1Push(body, undefined, limits);
+    assert.deepEqual(envelopes[0]!.data.tags, tags);
+  });
+
   it('rejects invalid JSON with RELAYD_BAD_JSON and the parser position', async () => {
     await assert.rejects(decodeV1Push(Buffer.from('[{"type":"Point",}]'), undefined, limits), {
       code: 'RELAYD_BAD_JSON',
