@@ -35,8 +35,6 @@ const shape = (fields: Readonly<Record<number, number>>): Shape => {
   return Array.from({ length: last + 1 }, (_, field) => fields[field] ?? UNKNOWN);
 };
 
-const TIMESTAMP = shape({ 1: VARINT, 2: VARINT });
-const BUCKET_SPAN = shape({ 1: VARINT, 2: VARINT });
 /** CounterValue, GaugeValue, RateValue, TrendHdrValue: the `samples` oneof members 2..5. */
 const VALUE_SHAPES: readonly Shape[] = [
   shape({ 1: TIMESTAMP_FIELD, 2: FIXED64 }),
@@ -207,11 +205,24 @@ class Scanner {
       const wire = tag & 7;
       const expected = field < shape.length ? shape[field]! : UNKNOWN;
       if (expected === UNKNOWN || expected === wire) this.#skip(wire, end);
-      else if (expected === TIMESTAMP_FIELD && wire === LENGTH) this.#message(this.#length(end), TIMESTAMP);
-      else if (expected === SPAN_FIELD && wire === LENGTH) this.#message(this.#length(end), BUCKET_SPAN);
+      else if ((expected === TIMESTAMP_FIELD || expected === SPAN_FIELD) && wire === LENGTH) this.#twoVarints(this.#length(end));
       else if (expected === PACKED_FIELD && wire === LENGTH) this.#packedVarints(this.#length(end));
       else if (expected === PACKED_FIELD && wire === VARINT) this.#skipVarint(end);
       else throw malformed(`field ${field} has wire type ${wire}`);
+    }
+  }
+
+  /**
+   * Timestamp{seconds=1, nanos=2} and BucketSpan{offset=1, length=2}: two varint fields. Kept apart
+   * from #message so that it does not recurse (a trend value holds dozens of spans).
+   */
+  #twoVarints(end: number): void {
+    while (this.#pos < end) {
+      const tag = this.#varint(end);
+      const field = fieldOf(tag, this.#pos);
+      const wire = tag & 7;
+      if (field <= 2 && wire !== VARINT) throw malformed(`field ${field} has wire type ${wire}`);
+      this.#skip(wire, end);
     }
   }
 
