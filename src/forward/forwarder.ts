@@ -1,7 +1,10 @@
 // The forwarder: one worker per run with something to send. A worker takes its run's items in arrival
-// order and does not move on until the current one has a final outcome, so the cloud sees
-// create → pushes → finish, and the finish only after every push of the run was delivered (or
-// dead-lettered). Runs are independent: a slow or refused run never holds up another.
+// order. The create and the finish travel alone: the create's answer must be known before any push
+// (a provisional run gets its cloud id from it), and the finish goes only after every push of the
+// run was delivered (or dead-lettered). Pushes go up to PUSHES_IN_FLIGHT at a time (send-window.ts),
+// so that a run drains at more than one push per upstream round trip (the protocol does not order a
+// run's pushes, §9.4.3); their outcomes are settled in arrival order, so an item leaves the queue
+// only after every item before it. Runs are independent: a slow or refused run never holds up another.
 //
 // Provisional runs: the queued create goes first; once the cloud answers, its id is persisted and
 // every later request of the run is addressed to it (path, and MetricSet.test_run_id in v2 bodies).
@@ -13,9 +16,16 @@ import type { Run, RunRegistry } from '../runs/index.js';
 import { parseCreateAnswer } from './create-answer.js';
 import { deliver, type FinalOutcome, type RetryNotice } from './delivery.js';
 import type { UpstreamClient, UpstreamRequest } from './upstream-client.js';
+import { SendWindow } from './send-window.js';
 import { Wakeup } from './wakeup.js';
 
 const READ_AHEAD = 16;
+/**
+ * One run's pushes in flight at once. Against a cloud 50 ms away one at a time would cap a run's
+ * drain near 20 pushes/s, six times a heavy k6 run (bench/README.md); four lift it past ten times
+ * while keeping the retry traffic of an outage small.
+ */
+export const PUSHES_IN_FLIGHT = 4;
 
 export interface ForwarderOptions {
   readonly queue: DurableQueue;
@@ -70,32 +80,50 @@ export class Forwarder {
     const signal = this.#abort.signal;
     const run = runs.get(runId);
     if (!run) return;
+    const window = new SendWindow(PUSHES_IN_FLIGHT);
+    // The last item handed to the window or sent: reads go on from there, while what is in flight
+    // stays in the store until it is settled.
     let cursor = 0;
-    while (!signal.aborted) {
-      // A processed (aggregated) run is sent from its outbox; its inbox is the processing stage's.
-      const items = await queue.read(runId, cursor, READ_AHEAD, run.record.processing === undefined ? 'inbox' : 'outbox');
-      if (items.length === 0) {
-        if (!runs.needsForwarding(run)) return;
-        await wakeup.wait(signal);
-        continue;
+    try {
+      while (!signal.aborted) {
+        // A processed (aggregated) run is sent from its outbox; its inbox is the processing stage's.
+        const items = await queue.read(runId, cursor, READ_AHEAD, run.record.processing === undefined ? 'inbox' : 'outbox');
+        if (items.length === 0) {
+          await window.drain();
+          if (!runs.needsForwarding(run)) return;
+          await wakeup.wait(signal);
+          continue;
+        }
+        for (const item of items) {
+          if (signal.aborted) return;
+          if (item.kind === 'push' && run.record.state !== 'rejected') {
+            await window.add(() => this.#send(run, item), (outcome) => this.#settle(run, item, outcome));
+          } else {
+            await window.drain();
+            await this.#settle(run, item, run.record.state === 'rejected' ? 'rejected' : await this.#send(run, item));
+          }
+          cursor = item.seq;
+        }
       }
-      for (const item of items) {
-        if (signal.aborted) return;
-        await this.#forward(run, item);
-        cursor = item.seq;
-      }
+    } finally {
+      // On the way out (stop, failure) nothing of this worker may still touch the queue.
+      await window.drain().catch(() => undefined);
     }
   }
 
-  async #forward(run: Run, item: StoredItem): Promise<void> {
+  #send(run: Run, item: StoredItem): Promise<FinalOutcome> {
+    return deliver(this.#options.client, this.#request(run, item), this.#options.policy, this.#abort.signal, (notice) =>
+      this.#onRetry(run, item, notice),
+    );
+  }
+
+  /** What the item's final outcome means for the queue and the run; in arrival order. */
+  async #settle(run: Run, item: StoredItem, outcome: FinalOutcome | 'rejected'): Promise<void> {
     const { queue, runs } = this.#options;
-    if (run.record.state === 'rejected') {
+    if (outcome === 'rejected') {
       await this.#deadLetter(run, item, `run rejected by the cloud: ${run.record.lastError ?? ''}`);
       return;
     }
-    const outcome = await deliver(this.#options.client, this.#request(run, item), this.#options.policy, this.#abort.signal, (notice) =>
-      this.#onRetry(run, item, notice),
-    );
     if (outcome.kind === 'reject') {
       this.#options.metrics.forwardFailure(outcome.status);
       await this.#deadLetter(run, item, outcome.reason);

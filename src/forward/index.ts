@@ -1,6 +1,6 @@
 export { CloudCreator } from './cloud-creator.js';
 export type { CreateResult } from './cloud-creator.js';
-export { Forwarder } from './forwarder.js';
+export { Forwarder, PUSHES_IN_FLIGHT } from './forwarder.js';
 export type { ForwarderOptions } from './forwarder.js';
 export { backoffDelay, parseRetryAfter } from './retry-policy.js';
 export { classifyResponse } from './outcome.js';
