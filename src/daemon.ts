@@ -13,7 +13,17 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { packageVersion, type Config } from './config/index.js';
 import { CloudCreator, Forwarder, UpstreamClient } from './forward/index.js';
-import { AdminApi, CloudApi, IngestServer, RunCreation, RunnerAuth, UpstreamAuthorization, WsStream } from './ingest/index.js';
+import {
+  AdminApi,
+  CloudApi,
+  IngestServer,
+  PushValidator,
+  RunCreation,
+  RunnerAuth,
+  UpstreamAuthorization,
+  WsStream,
+  resolveValidationThreads,
+} from './ingest/index.js';
 import { Health, Metrics, type Logger } from './observe/index.js';
 import { Processor, processingPlanFor } from './process/index.js';
 import { DurableQueue, resolveQuota } from './queue/index.js';
@@ -79,7 +89,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     planFor: (source) => processingPlanFor(config.aggregation, config.upstreamProtocol, source),
     signal: stopping.signal,
   });
-  const api = new CloudApi({ runs, creation, limits: config.limits, logger: ingestLog, authorization, metrics });
+  const validator = new PushValidator(resolveValidationThreads(config.validationThreads));
+  const api = new CloudApi({ runs, creation, limits: config.limits, validator, logger: ingestLog, authorization, metrics });
   const stream = new WsStream({ runs, creation, auth, authorization, limits: config.limits, logger: logger.child({ component: 'stream' }), metrics });
   if (!auth.required && config.insecureAllowAnyRunner) {
     ingestLog.warn({ listen: config.listen.host }, 'no --accept-token: any client that can reach the port may send data (--insecure-allow-any-runner)');
@@ -126,6 +137,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       backlogItems: backlog.items,
       backlogBytes: backlog.bytes,
       maxDiskBytes: queue.quotaState()?.maxBytes,
+      validationThreads: validator.threads,
     },
     `relayd is ready; point k6 at it with K6_CLOUD_HOST=${url} k6 run --out cloud script.js`,
   );
@@ -150,6 +162,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       }
       await stream.close(IN_FLIGHT_GRACE_MS);
       await server.close(0);
+      await validator.close();
       await processor.stop();
       await forwarder.stop();
       await client.close();

@@ -40,6 +40,8 @@ export class RelaydError extends Error {
   readonly status: number;
   /** For a temporary refusal (503): when the runner should try again, sent as Retry-After. */
   readonly retryAfterSeconds: number | undefined;
+  /** What this occurrence adds to the catalogue's message (rebuilds the error across a thread). */
+  readonly detail: string | undefined;
 
   constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
     const entry: { status: number; message: string; retryAfterSeconds?: number } = ERRORS[code];
@@ -48,6 +50,7 @@ export class RelaydError extends Error {
     this.code = code;
     this.status = entry.status;
     this.retryAfterSeconds = entry.retryAfterSeconds;
+    this.detail = detail;
   }
 }
 

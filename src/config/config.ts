@@ -29,6 +29,8 @@ export interface Config {
     readonly maxTags: number;
     readonly maxWsMessageBytes: number;
   };
+  /** Threads that validate push bodies; 0: the event loop does. */
+  readonly validationThreads: number | 'auto';
   readonly logLevel: string;
   /** Disk quota of the store in bytes, or 'auto': min(10 GiB, 90% of the free space when the daemon starts). */
   readonly maxDisk: number | 'auto';
@@ -75,6 +77,7 @@ const PARSERS: Record<OptionKind, (text: string) => Parsed> = {
   duration: (text) => result(positive(parseDuration(text)), 'a duration (e.g. 500ms, 30s, 2m)'),
   size: (text) => result(positive(parseByteSize(text)), 'a size (e.g. 512KiB, 32MiB, 1GiB)'),
   count: (text) => result(/^\d+$/.test(text) ? positive(Number(text)) : null, 'a positive integer'),
+  threads: (text) => result(text === 'auto' ? 'auto' : /^\d+$/.test(text) ? Number(text) : null, '"auto" or a number of threads (0: none)'),
   level: (text) => result(LOG_LEVELS.includes(text) ? text : null, `one of ${LOG_LEVELS.join(', ')}`),
   // A repeated flag arrives as an array (joined with commas by parseOptions), the environment as a
   // comma-separated string.
@@ -185,6 +188,7 @@ export function buildConfig(raw: RawOptions, origins?: Readonly<Record<string, s
       maxTags: v['max-tags'] as number,
       maxWsMessageBytes: v['max-ws-message-size'] as number,
     },
+    validationThreads: v['validation-threads'] as number | 'auto',
     logLevel: v['log-level'] as string,
     maxDisk: v['max-disk'] as number | 'auto',
     shutdownGraceMs: v['shutdown-grace'] as number,

@@ -1,18 +1,18 @@
 // The k6 cloud ingest API as k6 speaks it (§3–§7): create, v1 and v2 metric pushes, finish.
-// Every body is size-limited, decompressed with a hard limit, decoded and validated once; then the
-// original bytes and the forwarded headers are queued, and the 2xx goes back only after the synced
-// write.
+// Every body is size-limited, decompressed with a hard limit, decoded and validated once (by the
+// PushValidator, off the event loop); then the original bytes and the forwarded headers are queued,
+// and the 2xx goes back only after the synced write.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRelaydError, RelaydError } from '../errors.js';
 import type { Logger, Metrics } from '../observe/index.js';
-import { decodeCreateBody, decodeFinishBody, decodeV1Push, scanV2Push } from '../protocol/index.js';
+import { decodeCreateBody, decodeFinishBody } from '../protocol/index.js';
 import type { PushProtocol } from '../queue/index.js';
 import { hasEnded, type Run, type RunRegistry } from '../runs/index.js';
 import { readBody } from './body.js';
 import { sendJson } from './error-response.js';
 import { forwardedHeaders } from './forwarded-headers.js';
 import type { RunCreation } from './run-creation.js';
-import { checkV1Tags, checkV2Labels } from './tag-limit.js';
+import type { PushValidator } from './push-validator.js';
 import type { UpstreamAuthorization } from './upstream-authorization.js';
 
 /** Create and finish bodies are a few hundred bytes; thresholds make them grow, not to megabytes. */
@@ -23,6 +23,8 @@ export interface CloudApiOptions {
   /** Creates runs (the cloud's create, provisional ids, processing plans), for streams too. */
   readonly creation: RunCreation;
   readonly limits: { readonly maxBodyBytes: number; readonly maxDecompressedBytes: number; readonly maxTags: number };
+  /** Decodes and checks push bodies (on worker threads unless configured with none). */
+  readonly validator: PushValidator;
   readonly logger: Logger;
   readonly authorization: UpstreamAuthorization;
   readonly metrics: Metrics;
@@ -62,7 +64,7 @@ export class CloudApi {
       const body = await readBody(req, limits.maxBodyBytes);
       bytes = body.byteLength;
       const encoding = req.headers['content-encoding'];
-      samples = protocol === 'v1' ? await this.#decodeV1(body, encoding) : await this.#decodeV2(body, encoding, runId);
+      samples = await this.#options.validator.validate({ protocol, runId, body, contentEncoding: encoding, limits });
       this.#openRun(runId);
       const item = { kind: 'push' as const, protocol, headers: this.#forwardedHeaders(req), body, receivedAt: Date.now(), samples };
       await this.#options.runs.acceptPush(run, item);
@@ -89,18 +91,6 @@ export class CloudApi {
     this.#log.info({ runId, runStatus: finish.run_status, resultStatus: finish.result_status }, 'run finished by the runner');
     res.writeHead(200, { 'content-length': 0 });
     res.end();
-  }
-
-  async #decodeV1(body: Buffer, encoding: string | undefined): Promise<number> {
-    const { envelopes, samples } = await decodeV1Push(body, encoding, this.#options.limits);
-    checkV1Tags(envelopes, this.#options.limits.maxTags);
-    return samples;
-  }
-
-  async #decodeV2(body: Buffer, encoding: string | undefined, runId: string): Promise<number> {
-    const { samples, mostLabels } = await scanV2Push(body, encoding, runId, this.#options.limits);
-    checkV2Labels(mostLabels, this.#options.limits.maxTags);
-    return samples;
   }
 
   /** The run, if it exists and still takes data (checked again after decoding: a timeout may have hit). */

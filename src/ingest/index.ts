@@ -1,4 +1,5 @@
 export { CloudApi } from './cloud-api.js';
+export { PushValidator, resolveValidationThreads } from './push-validator.js';
 export { RunCreation, runLink } from './run-creation.js';
 export { WsStream } from './ws-stream.js';
 export type { CreateOutcome, RunCreationOptions } from './run-creation.js';

@@ -1,0 +1,94 @@
+// Push validation on worker threads decides exactly as on the event loop: the same sample counts for
+// real k6 captures, the same error codes and messages for bodies relayd must refuse (a RelaydError
+// does not survive a thread boundary by itself), and closing waits for the tasks in flight.
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { after, describe, it } from 'node:test';
+import { RelaydError, isRelaydError } from '../../src/errors.js';
+import { PushValidator, resolveValidationThreads } from '../../src/ingest/index.js';
+import type { PushToValidate } from '../../src/ingest/push-validation.js';
+import { rewriteTestRunId, snappyCompress, snappyUncompressBounded } from '../../src/protocol/index.js';
+import { FIXTURE_FOLDERS, FIXTURE_RUN_ID, loadFixture } from '../emulator/fixtures.js';
+
+const limits = { maxDecompressedBytes: 1 << 24, maxTags: 128 };
+const captures = FIXTURE_FOLDERS.flatMap((folder) => loadFixture(folder)).filter(
+  (capture) => capture.route.kind === 'v1-push' || capture.route.kind === 'v2-push',
+);
+const pushOf = (body: Uint8Array, protocol: 'v1' | 'v2', contentEncoding = protocol === 'v1' ? 'gzip' : 'snappy'): PushToValidate => ({
+  protocol,
+  runId: FIXTURE_RUN_ID,
+  body,
+  contentEncoding,
+  limits,
+});
+const v2Capture = captures.find((capture) => capture.route.kind === 'v2-push')!;
+const manyTags = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`tag${i}`, 'x']));
+
+/** Bodies relayd must refuse, one per kind of refusal. */
+const REFUSED: readonly [string, PushToValidate][] = [
+  ['truncated gzip', pushOf(gzipSync('[]').subarray(0, 8), 'v1')],
+  ['invalid JSON', pushOf(gzipSync('[{"type":'), 'v1')],
+  ['a v1 sample with too many tags', pushOf(gzipSync(JSON.stringify([{ type: 'Point', metric: 'vus', data: { time: '1', type: 'gauge', tags: manyTags, value: 1 } }])), 'v1')],
+  ['garbage snappy', pushOf(Buffer.from('not snappy at all'), 'v2')],
+  ['gzip on a v2 push', pushOf(v2Capture.body, 'v2', 'gzip')],
+  ['a MetricSet of another run', pushOf(snappyCompress(rewriteTestRunId(snappyUncompressBounded(v2Capture.body, 1 << 24), '777')), 'v2')],
+];
+
+async function outcome(validator: PushValidator, push: PushToValidate): Promise<number | { code: string; message: string }> {
+  try {
+    return await validator.validate(push);
+  } catch (err) {
+    assert.ok(isRelaydError(err), `a RelaydError, got ${String(err)}`);
+    return { code: err.code, message: err.message };
+  }
+}
+
+describe('PushValidator', () => {
+  const onThreads = new PushValidator(2);
+  const onLoop = new PushValidator(0);
+  after(() => onThreads.close());
+
+  it('counts the samples of every real capture as on the event loop', async () => {
+    assert.equal(onThreads.threads, 2);
+    assert.equal(onLoop.threads, 0);
+    assert.ok(captures.length > 10);
+    for (const capture of captures) {
+      const push = pushOf(capture.body, capture.route.kind === 'v1-push' ? 'v1' : 'v2', capture.headers['content-encoding']);
+      const counted = await onThreads.validate(push);
+      assert.ok(counted > 0, capture.name);
+      assert.equal(counted, await onLoop.validate(push), capture.name);
+    }
+  });
+
+  it('refuses bad bodies with the same code and message as on the event loop', async () => {
+    for (const [name, push] of REFUSED) {
+      const threaded = await outcome(onThreads, push);
+      assert.equal(typeof threaded, 'object', `${name}: refused`);
+      assert.deepEqual(threaded, await outcome(onLoop, push), name);
+    }
+  });
+
+  it('rebuilds the catalogue error, status and all, on the event loop side', async () => {
+    await assert.rejects(onThreads.validate(REFUSED[5]![1]), (err: unknown) => {
+      assert.ok(err instanceof RelaydError);
+      assert.equal(err.status, 400);
+      assert.match(err.message, /test_run_id is "777", expected "1234"/);
+      return true;
+    });
+  });
+
+  it('finishes the tasks in flight before it closes', async () => {
+    const validator = new PushValidator(1);
+    const pending = captures.map((capture) => validator.validate(pushOf(capture.body, capture.route.kind === 'v1-push' ? 'v1' : 'v2', capture.headers['content-encoding'])));
+    await validator.close();
+    const counts = await Promise.all(pending);
+    assert.ok(counts.every((count) => count > 0));
+  });
+
+  it('resolves auto to one thread less than the cores, at least one and at most four', () => {
+    const auto = resolveValidationThreads('auto');
+    assert.ok(auto >= 1 && auto <= 4);
+    assert.equal(resolveValidationThreads(0), 0);
+    assert.equal(resolveValidationThreads(3), 3);
+  });
+});
