@@ -6,8 +6,8 @@
 //  - Full at the quota; ready again only below the low-water mark (90%), so a store hovering at
 //    the limit does not flap between refusing and accepting on every request.
 //  - Delivered items leave the disk only when LevelDB compacts their tombstones away; the queue
-//    asks for a compaction while full and draining (see DurableQueue), which is how a full store
-//    recovers by itself.
+//    compacts the delivered ranges as it drains (drain-compactor.ts, every tenth of a small quota),
+//    which is how a full store recovers by itself.
 // Files the store does not own (LevelDB's lost/ archive, a damaged store moved aside into the
 // data dir) are not counted: they are for a person to look at, and relayd never deletes them.
 import { readdir, stat, statfs } from 'node:fs/promises';

@@ -7,6 +7,8 @@
 //  - Removal is not synced: after a crash a delivered item may come back and be sent again, with the
 //    same K6-Idempotency-Key (at-least-once). LevelDB's log is sequential, so the next synced batch
 //    makes every earlier removal durable too.
+//  - Removed ranges leave the disk when LevelDB compacts them: drain-compactor.ts does so in the
+//    background as a backlog drains, with or without a quota.
 //  - Memory holds per-run counters only, never the backlog itself.
 //  - A processed run's inbox turns into outbox items in commitProcessed: the outbox items, the run's
 //    aggregator state and the deletion of the inbox items they were made from are one synced batch,
@@ -27,6 +29,7 @@ import { RelaydError } from '../errors.js';
 import type { Logger } from '../observe/index.js';
 import type { Backlog, StoreCensus } from './census.js';
 import { DiskQuota, type QuotaState } from './disk-quota.js';
+import { DrainCompactor } from './drain-compactor.js';
 import { GroupCommitter, type BatchOp } from './group-commit.js';
 import { isDiskFull, openStore, type StoreRecovery } from './store-open.js';
 import { decodeItem, encodeItem, type ItemBox, type QueueItem, type StoredItem } from './item.js';
@@ -54,8 +57,14 @@ const QUOTA_CONDITION = 'disk-quota';
 const STORE_CONDITION = 'store';
 const MEASURE_EVERY_MS = 1000;
 const REOPEN_EVERY_MS = 1000;
-/** While full, compact once this share of the quota was removed since the last compaction. */
+/** Compact every 64 MiB removed: at most about that much delivered stays on disk (and mapped), for one memtable flush and a few rewritten boundary tables per round. */
+const COMPACT_AFTER_REMOVED_BYTES = 64 * 1024 ** 2;
+/** With a small quota, compact once this share of it was removed, so that a full store recovers early in a drain. */
 const COMPACT_AFTER_REMOVED_SHARE = 0.1;
+/** When the queue empties, compact if this much (LevelDB's memtable size) was removed since the last round. */
+const COMPACT_WHEN_EMPTY_AFTER_BYTES = 4 * 1024 ** 2;
+/** Above every key (keys.ts): compacting it only flushes LevelDB's memtable. */
+const ABOVE_EVERY_KEY = '~';
 
 /** One step of the processing stage for one run, written as one synced batch. */
 export interface ProcessedBatch {
@@ -70,6 +79,9 @@ export interface ProcessedBatch {
 }
 
 const BOX_KEY: Readonly<Record<ItemBox, (runId: string, seq: number) => string>> = { inbox: itemKey, outbox: outboxKey };
+
+/** Where a run's box starts: below its first item's key. */
+const boxStart = (box: ItemBox, runId: string): string => `${BOX_PREFIX[box]}${runId}!`;
 
 export interface DeadLetter extends Omit<StoredItem, 'size'> {
   readonly reason: string;
@@ -90,8 +102,9 @@ export class DurableQueue {
   #deadLetters = 0;
   #failure: RelaydError | null = null;
   #reopening: Promise<void> | null = null;
-  #removedSinceCompaction = 0;
-  #compacting = false;
+  readonly #compactor: DrainCompactor;
+  /** Measurements one after the other: each one settles the bytes appended since the one before. */
+  #measuring: Promise<void> = Promise.resolve();
   readonly #measureTimer: NodeJS.Timeout | null;
   readonly #closing = new AbortController();
   /** Emits 'drained' whenever the last pending item leaves. */
@@ -112,6 +125,16 @@ export class DurableQueue {
       () => [{ type: 'put', key: SEQ_KEY, value: Buffer.from(String(this.#seq)) }, ...this.#takeChangedStats()],
     );
     this.#quota = options.maxDiskBytes === undefined ? null : new DiskQuota(options.maxDiskBytes, dir);
+    this.#compactor = new DrainCompactor({
+      compact: (start, end) => this.#write((store) => store.compactRange(start, end)),
+      flush: () => this.#write((store) => store.compactRange(ABOVE_EVERY_KEY, ABOVE_EVERY_KEY)),
+      compactAfterBytes: Math.min(COMPACT_AFTER_REMOVED_BYTES, COMPACT_AFTER_REMOVED_SHARE * (options.maxDiskBytes ?? Infinity)),
+      compactWhenEmptyAfterBytes: COMPACT_WHEN_EMPTY_AFTER_BYTES,
+      onCompacted: () => this.#checkQuota(),
+      onError: (err) => {
+        if (!this.#closing.signal.aborted && !this.#failure) options.logger?.warn({ err }, 'compacting delivered items failed');
+      },
+    });
     this.#measureTimer = this.#quota ? setInterval(() => void this.#checkQuota(), MEASURE_EVERY_MS).unref() : null;
   }
 
@@ -220,20 +243,17 @@ export class DurableQueue {
     }
   }
 
-  /** Measures the store against the quota; while full and draining, compacts to give the space back. */
-  async #checkQuota(): Promise<void> {
+  /** Measures the store against the quota: every second, and after each compaction of delivered items (a full store recovers then). */
+  #checkQuota(): Promise<void> {
+    this.#measuring = this.#measuring.then(() => this.#measureQuota());
+    return this.#measuring;
+  }
+
+  async #measureQuota(): Promise<void> {
     const quota = this.#quota;
     if (!quota || this.#closing.signal.aborted) return;
     try {
       if (await quota.measure()) this.#reportQuota(quota.state());
-      const drainedEnough = this.#removedSinceCompaction >= COMPACT_AFTER_REMOVED_SHARE * quota.maxBytes;
-      const drainedAll = this.#backlog.size === 0 && this.#removedSinceCompaction > 0;
-      if (quota.full && !this.#compacting && (drainedEnough || drainedAll)) {
-        this.#compacting = true;
-        this.#removedSinceCompaction = 0;
-        await this.#write((db) => db.compactRange('!', '~')).finally(() => (this.#compacting = false));
-        if (await quota.measure()) this.#reportQuota(quota.state());
-      }
     } catch (err) {
       if (!this.#closing.signal.aborted && !this.#failure) this.#options.logger?.warn({ err }, 'measuring the store against its quota failed');
     }
@@ -275,7 +295,10 @@ export class DurableQueue {
     backlog.bytes += bytes;
     if (backlog.items <= 0) this.#backlog.delete(runId);
     else this.#backlog.set(runId, backlog);
-    if (this.#backlog.size === 0) this.#events.emit('drained');
+    if (this.#backlog.size === 0) {
+      this.#events.emit('drained');
+      this.#compactor.emptied();
+    }
   }
 
   /** Resolves once nothing is pending (every item delivered or dead-lettered), or when `signal` aborts. */
@@ -323,8 +346,10 @@ export class DurableQueue {
   /** Removes every item of the run's box up to and including `seq` (delivered in order). */
   async remove(item: StoredItem): Promise<void> {
     const box = item.box ?? 'inbox';
-    await this.#write((db) => db.clear({ gt: `${BOX_PREFIX[box]}${item.runId}!`, lte: BOX_KEY[box](item.runId, item.seq) }));
-    this.#removedSinceCompaction += item.size;
+    const start = boxStart(box, item.runId);
+    const end = BOX_KEY[box](item.runId, item.seq);
+    await this.#write((db) => db.clear({ gt: start, lte: end }));
+    this.#compactor.removed(start, end, item.size);
     this.#grow(item.runId, -1, -item.size);
   }
 
@@ -353,6 +378,9 @@ export class DurableQueue {
     ops.push(batch.state === null ? { type: 'del', key: stateKey } : { type: 'put', key: stateKey, value: batch.state });
     await this.#committer.commit(ops);
     const consumedBytes = batch.consumed.reduce((sum, item) => sum + item.size, 0);
+    // The processing stage consumes a run's inbox in order, as the forwarder delivers it.
+    const lastConsumed = batch.consumed.at(-1);
+    if (lastConsumed) this.#compactor.removed(boxStart('inbox', runId), itemKey(runId, lastConsumed.seq), consumedBytes);
     this.#grow(runId, batch.outbox.length - batch.consumed.length, outboxBytes - consumedBytes);
     this.#deadLetters += batch.deadLetters.length;
   }
@@ -456,6 +484,7 @@ export class DurableQueue {
   async close(): Promise<void> {
     this.#closing.abort();
     if (this.#measureTimer) clearInterval(this.#measureTimer);
+    await this.#compactor.stop();
     await this.#reopening;
     await this.#committer.idle();
     await this.#db.close();
