@@ -19,6 +19,8 @@ describe('refused pushes, throttling and secrets', () => {
     await eventually(() => stack.emulator.runs.get(runner.runId)?.pushes.length === 1, 5000, 'the first push');
     stack.emulator.setFault({ kind: 'status', status: 400, count: 1, only: 'push', message: 'metric name too long' });
     assert.equal((await runner.push()).status, 200, 'relayd accepted it: the refusal comes later, from the cloud');
+    // Pushes of a run may be in flight together: let this one meet the fault before the next comes.
+    await eventually(() => stack.emulator.requests.some((request) => request.status === 400), 5000, 'the refusal');
     assert.equal((await runner.push()).status, 200);
     assert.equal((await runner.finish()).status, 200);
 
