@@ -1,6 +1,6 @@
 // The k6 cloud ingest API as k6 speaks it (§3–§7): create, v1 and v2 metric pushes, finish.
 // Every body is size-limited, decompressed with a hard limit, decoded and validated once (by the
-// PushValidator, off the event loop); then the original bytes and the forwarded headers are queued,
+// PushValidator: v1 on worker threads); then the original bytes and the forwarded headers are queued,
 // and the 2xx goes back only after the synced write.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRelaydError, RelaydError } from '../errors.js';

@@ -1,9 +1,10 @@
-// Validation of one metric push (v1 or v2): decompress with its limits, decode or scan, check the
-// tag limit, count the samples. Pure apart from decompression; runs on a validation thread or,
-// with --validation-threads 0, on the event loop. Throws RelaydError with the same codes either way.
+// Validation of an API v1 push: inflate with its limits, parse, check the envelopes and the tag
+// limit, count the samples. Runs on a validation thread (or on the event loop with
+// --validation-threads 0), so it imports nothing that loads the snappy binding (see
+// protocol/snappy.ts): v1.ts directly, not the protocol barrel.
 import type { PushProtocol } from '../queue/index.js';
-import { decodeV1Push, scanV2Push } from '../protocol/index.js';
-import { checkV1Tags, checkV2Labels } from './tag-limit.js';
+import { decodeV1Push } from '../protocol/v1.js';
+import { checkV1Tags } from './tag-limit.js';
 
 export interface ValidationLimits {
   readonly maxDecompressedBytes: number;
@@ -19,15 +20,9 @@ export interface PushToValidate {
   readonly limits: ValidationLimits;
 }
 
-/** The push's sample count (v1: envelopes; v2: time series values). */
-export async function validatePush(push: PushToValidate): Promise<number> {
-  const { body, contentEncoding, limits } = push;
-  if (push.protocol === 'v1') {
-    const { envelopes, samples } = await decodeV1Push(body, contentEncoding, limits);
-    checkV1Tags(envelopes, limits.maxTags);
-    return samples;
-  }
-  const { samples, mostLabels } = await scanV2Push(body, contentEncoding, push.runId, limits);
-  checkV2Labels(mostLabels, limits.maxTags);
+/** The push's sample count (its envelopes). */
+export async function validateV1Push(push: PushToValidate): Promise<number> {
+  const { envelopes, samples } = await decodeV1Push(push.body, push.contentEncoding, push.limits);
+  checkV1Tags(envelopes, push.limits.maxTags);
   return samples;
 }

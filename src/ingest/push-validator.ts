@@ -1,20 +1,22 @@
-// Where pushes are validated. Decoding is most of ingest's CPU (a 1000-series v2 push ~1 ms of
-// wire walk, a one-second v1 push of 2,000 requests ~15 ms of JSON.parse); on the event loop it
-// delays every other push's acknowledgement behind it and keeps ingest on one core. With
-// --validation-threads N (auto: one core less than the machine has, at most 4) it runs on N
-// worker threads (piscina) while the event loop only reads bodies, writes batches and answers.
-// With 0 it runs on the event loop, e.g. where threads are scarce.
+// Where pushes are validated. Parsing an API v1 push is most of ingest's CPU (JSON.parse of a
+// one-second push of 2,000 requests ~12 ms); on the event loop it delays every other push's
+// acknowledgement behind it and keeps ingest on one core. With --validation-threads N (auto: one
+// core less than the machine has, at most 4) v1 pushes are parsed on N worker threads (piscina)
+// while the event loop only reads bodies, writes batches and answers; with 0, on the event loop.
+// API v2 pushes stay on the event loop: their snappy decompression already runs on libuv's pool
+// and the wire walk takes ~1 ms, and the snappy binding must not be loaded on a worker thread
+// (protocol/snappy.ts).
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { RelaydError } from '../errors.js';
-import { type PushToValidate, validatePush } from './push-validation.js';
+import { scanV2Push } from '../protocol/index.js';
+import { type PushToValidate, validateV1Push } from './push-validation.js';
+import { checkV2Labels } from './tag-limit.js';
 import type { ValidationOutcome } from './validation-worker.js';
 
 const MAX_AUTO_THREADS = 4;
-// A worker waits for libuv's snappy while it could walk another body: two tasks each.
-const TASKS_PER_THREAD = 2;
 // The worker is this module's sibling: .js in the build, .ts when run through tsx (tests, bench).
 const WORKER_FILE = new URL(`./validation-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
@@ -29,7 +31,7 @@ export class PushValidator {
     this.#pool =
       threads === 0
         ? null
-        : new Piscina({ filename: WORKER_FILE.href, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: TASKS_PER_THREAD });
+        : new Piscina({ filename: WORKER_FILE.href, minThreads: threads, maxThreads: threads });
   }
 
   get threads(): number {
@@ -38,7 +40,12 @@ export class PushValidator {
 
   /** The push's sample count; a RelaydError for a body relayd must refuse. */
   async validate(push: PushToValidate): Promise<number> {
-    if (this.#pool === null) return validatePush(push);
+    if (push.protocol === 'v2') {
+      const { samples, mostLabels } = await scanV2Push(push.body, push.contentEncoding, push.runId, push.limits);
+      checkV2Labels(mostLabels, push.limits.maxTags);
+      return samples;
+    }
+    if (this.#pool === null) return validateV1Push(push);
     const outcome = await this.#pool.run(push);
     if ('samples' in outcome) return outcome.samples;
     throw new RelaydError(outcome.code, outcome.detail);

@@ -1,15 +1,13 @@
-// Bounded decompression of push bodies: gzip (API v1) and the snappy *block* format (API v2).
+// Bounded decompression of API v1 push bodies (gzip), and the content coding names.
 //
-// Invariant: a body never makes relayd allocate more than `maxBytes` of output. gzip is inflated
-// by zlib with `maxOutputLength`, so a bomb stops at the limit; snappy block bodies open with a
-// varint of the uncompressed length, which is checked before the decoder allocates anything.
-// Every failure is a RelaydError: RELAYD_BAD_GZIP, RELAYD_BAD_SNAPPY or
-// RELAYD_DECOMPRESSED_TOO_LARGE.
+// Invariant: a body never makes relayd allocate more than `maxBytes` of output: zlib inflates with
+// `maxOutputLength`, so a bomb stops at the limit. Failures are RelaydErrors: RELAYD_BAD_GZIP or
+// RELAYD_DECOMPRESSED_TOO_LARGE. The snappy block format of API v2 is in snappy.ts, apart: this
+// module runs on the validation threads, where the native snappy binding must not be loaded.
 
 import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { compressSync, uncompress, uncompressSync } from 'snappy';
 import { RelaydError } from '../errors.js';
 
 /** Bounds applied while decoding a push body. */
@@ -20,8 +18,6 @@ export interface DecodeLimits {
 
 const gunzipAsync = promisify(gunzip);
 
-/** The largest varint a snappy block header may hold: the uncompressed length is a uint32. */
-const SNAPPY_MAX_HEADER_BYTES = 5;
 
 /**
  * Normalises a Content-Encoding header value: trimmed, lower-case, and `identity` when absent or
@@ -45,62 +41,4 @@ export async function gunzipBounded(body: Uint8Array, maxBytes: number): Promise
     }
     throw new RelaydError('RELAYD_BAD_GZIP', (err as Error).message, { cause: err });
   }
-}
-
-/** Reads the uncompressed length that opens a snappy block (a little-endian base-128 varint). */
-function snappyDeclaredLength(body: Uint8Array): number {
-  let length = 0;
-  for (let i = 0; i < SNAPPY_MAX_HEADER_BYTES && i < body.length; i++) {
-    const byte = body[i]!;
-    length += (byte & 0x7f) * 2 ** (7 * i);
-    if (byte < 0x80) {
-      if (length > 0xffff_ffff) break;
-      return length;
-    }
-  }
-  throw new RelaydError('RELAYD_BAD_SNAPPY', body.length === 0 ? 'body is empty' : 'invalid length header');
-}
-
-export function snappyUncompressBounded(body: Uint8Array, maxBytes: number): Buffer {
-  checkSnappyLength(body, maxBytes);
-  try {
-    return asBuffer(uncompressSync(body, { asBuffer: true }));
-  } catch (err) {
-    throw snappyError(err);
-  }
-}
-
-/**
- * The same, decompressed on libuv's thread pool: ingest's hot path. Measured on the bench's
- * 1000-series pushes (100 KiB → 548 KiB), the binding's synchronous call costs ~2 ms of the event
- * loop per push where the pooled one costs ~0.5 ms of CPU in all and ~0.1 ms of the loop.
- */
-export async function snappyUncompressBoundedOffThread(body: Uint8Array, maxBytes: number): Promise<Buffer> {
-  checkSnappyLength(body, maxBytes);
-  try {
-    return asBuffer(await uncompress(body, { asBuffer: true }));
-  } catch (err) {
-    throw snappyError(err);
-  }
-}
-
-function checkSnappyLength(body: Uint8Array, maxBytes: number): void {
-  const declared = snappyDeclaredLength(body);
-  if (declared > maxBytes) {
-    throw new RelaydError('RELAYD_DECOMPRESSED_TOO_LARGE', `snappy header declares ${declared} bytes, limit is ${maxBytes}`);
-  }
-}
-
-/** `asBuffer` makes the binding return a Buffer; this narrows its union type. */
-function asBuffer(raw: string | Buffer): Buffer {
-  if (typeof raw === 'string') throw new RelaydError('RELAYD_INTERNAL', 'snappy returned a string');
-  return raw;
-}
-
-function snappyError(err: unknown): RelaydError {
-  return err instanceof RelaydError ? err : new RelaydError('RELAYD_BAD_SNAPPY', (err as Error).message, { cause: err });
-}
-
-export function snappyCompress(raw: Uint8Array): Buffer {
-  return compressSync(raw);
 }

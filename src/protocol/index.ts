@@ -1,13 +1,8 @@
 // Public API of the wire-format room: pure decoders and encoders for everything k6 `--out cloud`
 // sends (§3 create, §4 v1 push, §6 v2 push, §7 finish). No I/O besides zlib.
 
-export {
-  type DecodeLimits,
-  gunzipBounded,
-  snappyCompress,
-  snappyUncompressBounded,
-  snappyUncompressBoundedOffThread,
-} from './compression.js';
+export { type DecodeLimits, gunzipBounded } from './compression.js';
+export { snappyCompress, snappyUncompressBounded, snappyUncompressBoundedOffThread } from './snappy.js';
 export { RunStatus, type RunStatusCode, isRunStatus } from './run-status.js';
 export { type CreateTestRun, type FinishTestRun, decodeCreateBody, decodeFinishBody } from './test-run.js';
 export { type V1Envelope, decodeV1Push } from './v1.js';

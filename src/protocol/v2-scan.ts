@@ -13,7 +13,8 @@
 // Nested messages of the values (Timestamp, BucketSpan) are walked too, so a body this accepts is
 // one protobufjs decodes.
 import { RelaydError } from '../errors.js';
-import { type DecodeLimits, normaliseContentEncoding, snappyUncompressBoundedOffThread } from './compression.js';
+import { type DecodeLimits, normaliseContentEncoding } from './compression.js';
+import { snappyUncompressBoundedOffThread } from './snappy.js';
 
 const VARINT = 0;
 const FIXED64 = 1;

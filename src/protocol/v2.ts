@@ -12,7 +12,8 @@
 
 import protobuf from 'protobufjs';
 import { RelaydError } from '../errors.js';
-import { type DecodeLimits, normaliseContentEncoding, snappyUncompressBounded } from './compression.js';
+import { type DecodeLimits, normaliseContentEncoding } from './compression.js';
+import { snappyUncompressBounded } from './snappy.js';
 import { type MetricSet, MetricSetType, MetricType, type Samples, TO_OBJECT_OPTIONS, type TimeSeries } from './v2-schema.js';
 
 /** The `samples` oneof members, indexed by MetricType − 1, with their proto names for messages. */

@@ -1,7 +1,11 @@
 // Push validation on worker threads decides exactly as on the event loop: the same sample counts for
 // real k6 captures, the same error codes and messages for bodies relayd must refuse (a RelaydError
-// does not survive a thread boundary by itself), and closing waits for the tasks in flight.
+// does not survive a thread boundary by itself), and closing waits for the tasks in flight. The
+// threads never load the snappy binding.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { RelaydError, isRelaydError } from '../../src/errors.js';
@@ -33,6 +37,17 @@ const REFUSED: readonly [string, PushToValidate][] = [
   ['gzip on a v2 push', pushOf(v2Capture.body, 'v2', 'gzip')],
   ['a MetricSet of another run', pushOf(snappyCompress(rewriteTestRunId(snappyUncompressBounded(v2Capture.body, 1 << 24), '777')), 'v2')],
 ];
+
+/** Every module `file` imports at run time (type-only imports are erased), relative ones followed. */
+function importGraph(file: string, reached = new Set<string>()): Set<string> {
+  for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*?from '([^']+)';/gms)) {
+    const target = specifier!.startsWith('.') ? join(dirname(file), specifier!.replace(/\.js$/, '.ts')) : specifier!;
+    if (reached.has(target)) continue;
+    reached.add(target);
+    if (target.endsWith('.ts')) importGraph(target, reached);
+  }
+  return reached;
+}
 
 async function outcome(validator: PushValidator, push: PushToValidate): Promise<number | { code: string; message: string }> {
   try {
@@ -83,6 +98,12 @@ describe('PushValidator', () => {
     await validator.close();
     const counts = await Promise.all(pending);
     assert.ok(counts.every((count) => count > 0));
+  });
+
+  it('runs nothing on its threads that loads the snappy binding (it crashes a process when such a thread exits)', () => {
+    const reached = importGraph(fileURLToPath(new URL('../../src/ingest/validation-worker.ts', import.meta.url)));
+    assert.ok([...reached].some((file) => file.endsWith('protocol/v1.ts')), 'the walk follows imports');
+    assert.deepEqual([...reached].filter((file) => file.endsWith('protocol/snappy.ts') || file === 'snappy'), []);
   });
 
   it('resolves auto to one thread less than the cores, at least one and at most four', () => {

@@ -60,7 +60,7 @@ export class Stage {
     const runs = runners.map(({ runner }) => this.emulator.runs.get(runner.runId)!);
     await eventually(() => runs.every((run) => run.finish !== undefined), 30_000, `every finish (${scenario})`);
     relayd.child.kill('SIGTERM');
-    assert.equal(await relayd.exited, 0, 'a clean stop');
+    assert.equal(await relayd.exited, 0, `a clean stop; its stderr ended with: ${relayd.stderr().slice(-2000)}`);
     const ledger = new Ledger();
     for (const { runner, protocol } of runners) ledger.ackAll(runner.acked, await samplesPerPush(protocol));
     const line = ledger.settle(scenario, { received: runs.flatMap((run) => run.pushes), deadLettered: deadLetterKeys(dataDir) });
