@@ -1,9 +1,8 @@
-// Validation of an API v1 push: inflate with its limits, parse, check the envelopes and the tag
-// limit, count the samples. Runs on a validation thread (or on the event loop with
-// --validation-threads 0), so it imports nothing that loads the snappy binding (see
+// What a validation task carries, and the last step of validating an API v1 push (the tag limit).
+// Imported by the validation threads, so it imports nothing that loads the snappy binding (see
 // protocol/snappy.ts): v1.ts directly, not the protocol barrel.
 import type { PushProtocol } from '../queue/index.js';
-import { decodeV1Push } from '../protocol/v1.js';
+import type { DecodedV1Push } from '../protocol/v1.js';
 import { checkV1Tags } from './tag-limit.js';
 
 export interface ValidationLimits {
@@ -20,9 +19,8 @@ export interface PushToValidate {
   readonly limits: ValidationLimits;
 }
 
-/** The push's sample count (its envelopes). */
-export async function validateV1Push(push: PushToValidate): Promise<number> {
-  const { envelopes, samples } = await decodeV1Push(push.body, push.contentEncoding, push.limits);
-  checkV1Tags(envelopes, push.limits.maxTags);
-  return samples;
+/** The push's sample count (its envelopes), once its tags are within the limit. */
+export function v1Samples(decoded: DecodedV1Push, maxTags: number): number {
+  checkV1Tags(decoded.envelopes, maxTags);
+  return decoded.samples;
 }

@@ -16,7 +16,7 @@
 // Validation is plain loops returning a problem string: this runs once per sample at ingest rate.
 
 import { RelaydError } from '../errors.js';
-import { type DecodeLimits, gunzipBounded, normaliseContentEncoding } from './compression.js';
+import { type DecodeLimits, gunzipBounded, gunzipBoundedSync, normaliseContentEncoding } from './compression.js';
 import { describe, isJsonObject, parseJson } from './json.js';
 
 export interface V1Envelope {
@@ -34,18 +34,34 @@ export interface V1Envelope {
 
 const DIGITS = /^[0-9]+$/;
 
-export async function decodeV1Push(
-  body: Uint8Array,
-  contentEncoding: string | undefined,
-  limits: DecodeLimits,
-): Promise<{ envelopes: V1Envelope[]; samples: number }> {
-  const envelopes = validateEnvelopes(parseJson(await inflate(body, contentEncoding, limits)));
+export interface DecodedV1Push {
+  readonly envelopes: V1Envelope[];
+  readonly samples: number;
+}
+
+export async function decodeV1Push(body: Uint8Array, contentEncoding: string | undefined, limits: DecodeLimits): Promise<DecodedV1Push> {
+  return parseV1Push(await inflate(body, contentEncoding, limits, gunzipBounded));
+}
+
+/** The same on the calling thread (a validation thread): the gzip is inflated synchronously. */
+export function decodeV1PushSync(body: Uint8Array, contentEncoding: string | undefined, limits: DecodeLimits): DecodedV1Push {
+  return parseV1Push(inflate(body, contentEncoding, limits, gunzipBoundedSync));
+}
+
+function parseV1Push(json: Uint8Array): DecodedV1Push {
+  const envelopes = validateEnvelopes(parseJson(json));
   return { envelopes, samples: envelopes.length };
 }
 
-async function inflate(body: Uint8Array, contentEncoding: string | undefined, limits: DecodeLimits): Promise<Uint8Array> {
+/** The body inflated by `gunzip` (sync or async) when it is gzip, as it is when it has no coding. */
+function inflate<T>(
+  body: Uint8Array,
+  contentEncoding: string | undefined,
+  limits: DecodeLimits,
+  gunzip: (body: Uint8Array, maxBytes: number) => T,
+): T | Uint8Array {
   const coding = normaliseContentEncoding(contentEncoding);
-  if (coding === 'gzip') return gunzipBounded(body, limits.maxDecompressedBytes);
+  if (coding === 'gzip') return gunzip(body, limits.maxDecompressedBytes);
   if (coding !== 'identity') {
     throw new RelaydError('RELAYD_UNSUPPORTED_ENCODING', `"${contentEncoding}" on an API v1 push (expected gzip or none)`);
   }

@@ -92,6 +92,15 @@ describe('PushValidator', () => {
     });
   });
 
+  it('validates in arrival order under load, so no push waits behind later ones', async () => {
+    const validator = new PushValidator(1);
+    const v1 = captures.find((capture) => capture.route.kind === 'v1-push')!;
+    const finished: number[] = [];
+    await Promise.all(Array.from({ length: 12 }, (_, i) => validator.validate(pushOf(v1.body, 'v1')).then(() => finished.push(i))));
+    await validator.close();
+    assert.deepEqual(finished, Array.from({ length: 12 }, (_, i) => i));
+  });
+
   it('finishes the tasks in flight before it closes', async () => {
     const validator = new PushValidator(1);
     const pending = captures.map((capture) => validator.validate(pushOf(capture.body, capture.route.kind === 'v1-push' ? 'v1' : 'v2', capture.headers['content-encoding'])));
