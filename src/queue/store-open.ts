@@ -79,17 +79,8 @@ async function entries(dir: string): Promise<string[]> {
   }
 }
 
-/**
- * LevelDB reads table files through mmap while they sit in its table cache (max_open_files, 1000 by
- * default): a drained backlog's files stay mapped, and counted in relayd's RSS, until evicted.
- * 74 is LevelDB's floor (64 tables cached); measured on the 256 MiB memory bench it halved the
- * file-mapped RSS while draining (~110 against ~210 MiB) for a slower drain (~50 against ~60 MiB/s,
- * still far beyond any runner's rate). A queue reads sequentially, so it loses no cache hits worth having.
- */
-const MAX_OPEN_FILES = 74;
-
 async function openAndCount(dir: string, createIfMissing: boolean): Promise<{ db: Db; census: StoreCensus }> {
-  const db: Db = new ClassicLevel(dir, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing, maxOpenFiles: MAX_OPEN_FILES });
+  const db: Db = new ClassicLevel(dir, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing });
   await db.open();
   try {
     return { db, census: await takeCensus(db) };
