@@ -1,6 +1,6 @@
-// The body of a validation thread (a piscina worker): validates one API v1 push per task. A RelaydError
-// crosses the thread boundary as its code and message (structured clone keeps neither the class
-// nor `code`), anything else is rethrown as a bug.
+// The body of a validation thread (a piscina worker): validates one API v1 push per task. A
+// RelaydError crosses the thread boundary as its code and detail (structured clone keeps neither
+// the class nor `code`); anything else is rethrown as a bug.
 import { type ErrorCode, isRelaydError } from '../errors.js';
 import { decodeV1PushSync } from '../protocol/v1.js';
 import { type PushToValidate, v1Samples } from './push-validation.js';
