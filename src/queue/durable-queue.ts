@@ -57,9 +57,12 @@ const QUOTA_CONDITION = 'disk-quota';
 const STORE_CONDITION = 'store';
 const MEASURE_EVERY_MS = 1000;
 const REOPEN_EVERY_MS = 1000;
-/** Compact every 64 MiB removed: at most about that much delivered stays on disk (and mapped), for one memtable flush and a few rewritten boundary tables per round. */
+/**
+ * Compact every 64 MiB removed: at most about that much delivered stays on disk (and mapped), for
+ * one memtable flush and a few rewritten boundary tables per round.
+ */
 const COMPACT_AFTER_REMOVED_BYTES = 64 * 1024 ** 2;
-/** With a small quota, compact once this share of it was removed, so that a full store recovers early in a drain. */
+/** With a small quota, compact once this share of it was removed: a full store recovers early in a drain. */
 const COMPACT_AFTER_REMOVED_SHARE = 0.1;
 /** When the queue empties, compact if this much (LevelDB's memtable size) was removed since the last round. */
 const COMPACT_WHEN_EMPTY_AFTER_BYTES = 4 * 1024 ** 2;
