@@ -88,9 +88,10 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     logger: ingestLog,
     planFor: (source) => processingPlanFor(config.aggregation, config.upstreamProtocol, source),
     signal: stopping.signal,
+    bodyFiles: queue.bodyFiles,
   });
   const validator = new PushValidator(resolveValidationThreads(config.validationThreads));
-  const api = new CloudApi({ runs, creation, limits: config.limits, validator, logger: ingestLog, authorization, metrics });
+  const api = new CloudApi({ runs, creation, limits: config.limits, validator, logger: ingestLog, authorization, metrics, bodyFiles: queue.bodyFiles });
   const stream = new WsStream({ runs, creation, auth, authorization, limits: config.limits, logger: logger.child({ component: 'stream' }), metrics });
   if (!auth.required && config.insecureAllowAnyRunner) {
     ingestLog.warn({ listen: config.listen.host }, 'no --accept-token: any client that can reach the port may send data (--insecure-allow-any-runner)');

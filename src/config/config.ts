@@ -23,6 +23,8 @@ export interface Config {
   readonly retry: RetryPolicy;
   readonly limits: {
     readonly maxBodyBytes: number;
+    /** A multipart create: the test archive k6 cloud run --local-execution uploads. */
+    readonly maxCreateBytes: number;
     readonly maxDecompressedBytes: number;
     readonly maxHeaderBytes: number;
     /** Tags of one v1 sample, labels of one v2 time series, tags of one streamed sample. */
@@ -183,6 +185,7 @@ export function buildConfig(raw: RawOptions, origins?: Readonly<Record<string, s
     retry: { initialDelayMs: v['retry-initial-delay'] as number, maxDelayMs: v['retry-max-delay'] as number, multiplier: 2 },
     limits: {
       maxBodyBytes: v['max-body-size'] as number,
+      maxCreateBytes: v['max-create-size'] as number,
       maxDecompressedBytes: v['max-decompressed-size'] as number,
       maxHeaderBytes: v['max-header-size'] as number,
       maxTags: v['max-tags'] as number,

@@ -28,6 +28,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'retry-initial-delay', kind: 'duration', describe: 'Upper bound of the first retry wait (full jitter, doubling)' },
   { name: 'retry-max-delay', kind: 'duration', describe: 'Upper bound of any retry wait' },
   { name: 'max-body-size', kind: 'size', describe: 'Largest request body accepted from a runner, as received' },
+  { name: 'max-create-size', kind: 'size', describe: 'Largest multipart create (k6 cloud run --local-execution: the test archive), streamed to disk, never held in memory' },
   { name: 'max-decompressed-size', kind: 'size', describe: 'Largest body after decompression (decompression bombs stop here)' },
   { name: 'max-header-size', kind: 'size', describe: 'Largest total size of a request\'s headers (431 above it)' },
   { name: 'validation-threads', kind: 'threads', describe: 'Worker threads that parse and check API v1 push bodies; 0: on the event loop ("auto": one less than the cores, at most 4)' },

@@ -154,8 +154,12 @@ export class Forwarder {
   #request(run: Run, item: StoredItem): UpstreamRequest {
     const upstreamId = run.record.upstreamId ?? run.record.id;
     switch (item.kind) {
-      case 'create':
-        return { path: '/v1/tests', headers: item.headers, body: item.body };
+      case 'create': {
+        // A multipart create's archive is streamed from its file, byte for byte (queue/body-files.ts).
+        const { bodyFile } = item;
+        const body = bodyFile === undefined ? item.body : { path: this.#options.queue.bodyFiles.path(bodyFile), bytes: bodyFile.bytes };
+        return { path: '/v1/tests', headers: item.headers, body };
+      }
       case 'finish':
         return { path: `/v1/tests/${upstreamId}`, headers: item.headers, body: item.body };
       case 'push': {

@@ -1,5 +1,6 @@
 // The HTTP client to the cloud: one undici Pool to the upstream origin. It only sends; what a response
 // means is decided in outcome.ts, and retries happen in delivery.ts.
+import { createReadStream } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Pool } from 'undici';
 import type { Metrics } from '../observe/index.js';
@@ -9,7 +10,13 @@ export interface UpstreamRequest {
   /** Path below the upstream base URL, e.g. /v2/metrics/1234. */
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array;
+  /** The bytes, or a file to stream them from (a multipart create's archive, queue/body-files.ts). */
+  readonly body: Uint8Array | FileBody;
+}
+
+export interface FileBody {
+  readonly path: string;
+  readonly bytes: number;
 }
 
 export interface UpstreamClientOptions {
@@ -46,11 +53,14 @@ export class UpstreamClient {
   /** One attempt. Never throws: every result, network errors included, is an Outcome. */
   async send(request: UpstreamRequest, signal: AbortSignal, timeoutMs = this.#timeoutMs): Promise<Outcome> {
     try {
+      const payload = request.body;
+      const fromFile = !(payload instanceof Uint8Array);
       const response = await this.#pool.request({
         method: 'POST',
         path: this.#basePath + request.path,
-        headers: request.headers,
-        body: request.body,
+        // A stream is sent chunked unless told its length; the runner sent this body with one.
+        headers: fromFile ? { ...request.headers, 'content-length': String(payload.bytes) } : request.headers,
+        body: fromFile ? createReadStream(payload.path) : payload,
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       });
       const body = Buffer.from(await response.body.arrayBuffer());

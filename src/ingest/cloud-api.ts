@@ -5,13 +5,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRelaydError, RelaydError } from '../errors.js';
 import type { Logger, Metrics } from '../observe/index.js';
-import { decodeCreateBody, decodeFinishBody } from '../protocol/index.js';
-import type { PushProtocol } from '../queue/index.js';
+import { decodeCreateBody, decodeFinishBody, isMultipartForm } from '../protocol/index.js';
+import type { BodyFiles, PushProtocol } from '../queue/index.js';
 import { hasEnded, type Run, type RunRegistry } from '../runs/index.js';
 import { readBody } from './body.js';
 import { sendJson } from './error-response.js';
 import { forwardedHeaders } from './forwarded-headers.js';
-import type { RunCreation } from './run-creation.js';
+import { spoolMultipartCreate } from './multipart-create.js';
+import type { CreateRequest, RunCreation } from './run-creation.js';
 import type { PushValidator } from './push-validator.js';
 import type { UpstreamAuthorization } from './upstream-authorization.js';
 
@@ -22,12 +23,14 @@ export interface CloudApiOptions {
   readonly runs: RunRegistry;
   /** Creates runs (the cloud's create, provisional ids, processing plans), for streams too. */
   readonly creation: RunCreation;
-  readonly limits: { readonly maxBodyBytes: number; readonly maxDecompressedBytes: number; readonly maxTags: number };
+  readonly limits: { readonly maxBodyBytes: number; readonly maxCreateBytes: number; readonly maxDecompressedBytes: number; readonly maxTags: number };
   /** Decodes and checks push bodies (on worker threads unless configured with none). */
   readonly validator: PushValidator;
   readonly logger: Logger;
   readonly authorization: UpstreamAuthorization;
   readonly metrics: Metrics;
+  /** Where a multipart create's archive is spooled (the queue's). */
+  readonly bodyFiles: BodyFiles;
 }
 
 export class CloudApi {
@@ -39,12 +42,24 @@ export class CloudApi {
     this.#log = options.logger;
   }
 
+  /** POST /v1/tests: JSON (k6 run --out cloud), or multipart with the test archive (k6 cloud run --local-execution). */
   async create(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
-    const { name } = decodeCreateBody(body);
-    const headers = this.#forwardedHeaders(req);
-    const pageBase = `http://${req.headers.host ?? 'relayd'}`;
-    const outcome = await this.#options.creation.create({ body, name, headers, source: { kind: 'k6' }, pageBase });
+    const key = req.headers['k6-idempotency-key'];
+    const common = {
+      headers: this.#forwardedHeaders(req),
+      source: { kind: 'k6' } as const,
+      pageBase: `http://${req.headers.host ?? 'relayd'}`,
+      ...(typeof key === 'string' && key !== '' && { idempotencyKey: key }),
+    };
+    let request: CreateRequest;
+    if (isMultipartForm(req.headers['content-type'])) {
+      const { create, file } = await spoolMultipartCreate(req, this.#options.bodyFiles, this.#options.limits.maxCreateBytes);
+      request = { ...common, body: Buffer.alloc(0), bodyFile: file, name: create.name };
+    } else {
+      const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
+      request = { ...common, body, name: decodeCreateBody(body).name };
+    }
+    const outcome = await this.#options.creation.create(request);
     if (outcome.kind === 'refused') {
       // Passed back as it came, so k6 fails exactly as it would without relayd (bad token, validation).
       res.writeHead(outcome.status, { 'content-type': 'application/json', 'content-length': outcome.body.length });

@@ -6,9 +6,17 @@
 //                and relayd's own run page as the link
 // The run's processing plan is fixed here too (src/process/plan.ts); when relayd aggregates a k6
 // run, the answer tells k6 to send raw requests (cloud-config.ts).
+//
+// One create, one run: k6 sends a create up to 3 times with the same K6-Idempotency-Key and bytes
+// (on a 5xx, a 429 or a lost answer, 500 ms apart, flows §1.4), and an attempt may come while the
+// first is still waiting for the cloud. Every attempt with a key seen in the last IDEMPOTENCY_MS gets
+// the first attempt's outcome (awaited if need be) instead of a second run; a refusal is not kept,
+// so that a retry asks the cloud again. Kept in memory only: a retry across a restart of relayd
+// itself creates anew (the cloud deduplicates a key it saw, a provisional id does not).
 import type { CloudCreator } from '../forward/index.js';
 import type { Logger } from '../observe/index.js';
 import type { RunSource } from '../process/index.js';
+import type { BodyFileRef, BodyFiles } from '../queue/index.js';
 import type { ProcessingPlan, Run, RunRegistry } from '../runs/index.js';
 import { provisionalCloudConfig, sanitizeCloudConfig, withRelayAggregation } from './cloud-config.js';
 
@@ -20,11 +28,24 @@ export interface RunCreationOptions {
   readonly planFor: (source: RunSource) => ProcessingPlan | undefined;
   /** Aborted when relayd stops: pending create calls to the cloud give up at once. */
   readonly signal: AbortSignal;
+  /** Where a multipart create's archive was spooled (the queue's). */
+  readonly bodyFiles: BodyFiles;
+  readonly now?: () => number;
 }
 
+/** How long a create's idempotency key is remembered: k6's three attempts of up to a minute each fit. */
+export const IDEMPOTENCY_MS = 10 * 60_000;
+
 export interface CreateRequest {
-  /** The k6 create body, forwarded as it is. */
+  /** The k6 create body, forwarded as it is; empty when it is in `bodyFile`. */
   readonly body: Buffer;
+  /**
+   * A multipart create's body, spooled to a file (multipart-create.ts). The run creation owns it from
+   * here: it becomes the queued create's body, or is deleted.
+   */
+  readonly bodyFile?: BodyFileRef;
+  /** The runner's own K6-Idempotency-Key, when it sent one: attempts with the same key are one create. */
+  readonly idempotencyKey?: string;
   readonly name: string;
   /** The headers forwarded upstream (forwarded-headers.ts). */
   readonly headers: Readonly<Record<string, string>>;
@@ -47,22 +68,70 @@ export type CreateOutcome =
 export class RunCreation {
   readonly #options: RunCreationOptions;
   readonly #log: Logger;
+  readonly #now: () => number;
+  /** Creates by the runner's idempotency key, in flight or done, oldest first. */
+  readonly #byKey = new Map<string, { readonly at: number; readonly outcome: Promise<CreateOutcome> }>();
 
   constructor(options: RunCreationOptions) {
     this.#options = options;
     this.#log = options.logger;
+    this.#now = options.now ?? Date.now;
   }
 
   async create(request: CreateRequest): Promise<CreateOutcome> {
-    const { runs, creator, signal } = this.#options;
-    const { body, headers, name } = request;
+    const key = request.idempotencyKey;
+    if (key === undefined) return this.#settleFile(request, this.#create(request));
+    this.#forgetOldKeys();
+    const first = this.#byKey.get(key);
+    if (first !== undefined) {
+      this.#log.info({ idempotencyKey: key }, 'create retried with a known idempotency key: answering with the first attempt\'s run');
+      await this.#discardFile(request);
+      return first.outcome;
+    }
+    const outcome = this.#settleFile(request, this.#create(request));
+    this.#byKey.set(key, { at: this.#now(), outcome });
+    outcome.then(
+      (settled) => settled.kind === 'refused' && this.#byKey.delete(key),
+      () => this.#byKey.delete(key),
+    );
+    return outcome;
+  }
+
+  #forgetOldKeys(): void {
+    const oldest = this.#now() - IDEMPOTENCY_MS;
+    for (const [key, entry] of this.#byKey) {
+      if (entry.at >= oldest) break;
+      this.#byKey.delete(key);
+    }
+  }
+
+  /** A spooled body stays only as a provisional run's queued create; otherwise it goes. */
+  async #settleFile(request: CreateRequest, outcome: Promise<CreateOutcome>): Promise<CreateOutcome> {
+    try {
+      const settled = await outcome;
+      if (settled.kind !== 'provisional') await this.#discardFile(request);
+      return settled;
+    } catch (err) {
+      await this.#discardFile(request);
+      throw err;
+    }
+  }
+
+  async #discardFile(request: CreateRequest): Promise<void> {
+    if (request.bodyFile !== undefined) await this.#options.bodyFiles.remove(request.bodyFile.name);
+  }
+
+  async #create(request: CreateRequest): Promise<CreateOutcome> {
+    const { runs, creator, signal, bodyFiles } = this.#options;
+    const { body, bodyFile, headers, name } = request;
     const userAgent = headers['user-agent'];
     const processing = this.#options.planFor(request.source);
     const meta = { name, authorization: headers.authorization ?? null, userAgent: userAgent ?? null, ...(processing && { processing }) };
     // A k6 run relayd processes must arrive raw: it aggregates (or transcodes) the requests itself.
     const forRunner = (config: Record<string, unknown>): Record<string, unknown> =>
       processing !== undefined && request.source.kind === 'k6' ? withRelayAggregation(config, userAgent) : config;
-    const result = await creator.create({ path: '/v1/tests', headers, body }, signal);
+    const upstreamBody = bodyFile === undefined ? body : { path: bodyFiles.path(bodyFile), bytes: bodyFile.bytes };
+    const result = await creator.create({ path: '/v1/tests', headers, body: upstreamBody }, signal);
     switch (result.kind) {
       case 'refused':
         this.#log.warn({ status: result.status }, 'cloud refused a create; passing its answer to the runner');
@@ -75,7 +144,7 @@ export class RunCreation {
         return { kind: 'created', run, answer };
       }
       case 'unreachable': {
-        const item = { kind: 'create' as const, headers, body, receivedAt: Date.now(), samples: 0 };
+        const item = { kind: 'create' as const, headers, body, ...(bodyFile && { bodyFile }), receivedAt: Date.now(), samples: 0 };
         const run = await runs.createProvisional(meta, item);
         const page = `${request.pageBase}/runs/${run.record.id}`;
         this.#log.warn({ runId: run.record.id, reason: result.reason }, 'cloud unreachable at create; run is provisional');

@@ -3,7 +3,7 @@
 // table LevelDB cannot read fails the pass, which sends the store to repair); `relayd check` prints
 // it. Read-only: it never changes the store.
 import type { ClassicLevel } from 'classic-level';
-import { decodeItem } from './item.js';
+import { decodeItem, type QueueItem } from './item.js';
 import { parseEntryKey, SEQ_KEY } from './keys.js';
 
 export interface Backlog {
@@ -38,6 +38,8 @@ export interface StoreCensus {
   readonly unknownKeys: Map<string, number>;
   /** Pending items whose run has no record: nothing will forward them. */
   readonly orphanItems: number;
+  /** Body files (body-files.ts) named by an item or a dead letter: every other one is left over. */
+  readonly bodyFiles: Set<string>;
 }
 
 type Db = ClassicLevel<string, Uint8Array>;
@@ -50,13 +52,13 @@ function grow(backlog: Backlog, bytes: number): void {
   backlog.bytes += bytes;
 }
 
-/** Why a value cannot be read, or null when it decodes. */
-function itemProblem(value: Uint8Array): string | null {
+/** The item, or why its value cannot be read. */
+function readItem(value: Uint8Array): QueueItem | { problem: string } {
   try {
     const item = decodeItem(value);
-    return typeof item.kind === 'string' && typeof item.headers === 'object' ? null : 'item meta lacks kind or headers';
+    return typeof item.kind === 'string' && typeof item.headers === 'object' ? item : { problem: 'item meta lacks kind or headers' };
   } catch (err) {
-    return `item does not decode: ${err instanceof Error ? err.message : String(err)}`;
+    return { problem: `item does not decode: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
 
@@ -85,6 +87,7 @@ export async function takeCensus(db: Db): Promise<StoreCensus> {
     unreadable: [] as UnreadableEntry[],
     unknownKeys: new Map<string, number>(),
     orphanItems: 0,
+    bodyFiles: new Set<string>(),
   };
   const runIds = new Set<string>();
   for await (const [key, value] of db.iterator()) {
@@ -92,11 +95,12 @@ export async function takeCensus(db: Db): Promise<StoreCensus> {
     if (prefix === 'i!' || prefix === 'o!' || prefix === 'd!') {
       const { runId, seq } = parseEntryKey(key);
       census.highestSeq = Math.max(census.highestSeq, Number.isFinite(seq) ? seq : 0);
-      const problem = itemProblem(value);
-      if (problem !== null) {
-        census.unreadable.push({ key, reason: problem });
+      const item = readItem(value);
+      if ('problem' in item) {
+        census.unreadable.push({ key, reason: item.problem });
         continue;
       }
+      if (item.bodyFile !== undefined) census.bodyFiles.add(item.bodyFile.name);
       if (prefix === 'd!') grow(census.deadLetters, value.byteLength);
       else {
         const backlog = census.backlog.get(runId) ?? { items: 0, bytes: 0 };

@@ -19,6 +19,9 @@
 //    of the failed write while it goes on appending: a write "succeeding" after that, without a
 //    reopen, can vanish at the next open (seen with a real ENOSPC on tmpfs; test/queue/disk-full).
 //    Meanwhile writers get RELAYD_DISK_FULL or RELAYD_STORE_UNAVAILABLE (503, Retry-After).
+//  - A body kept in a file (body-files.ts: a multipart create's archive) leaves with its item: the
+//    item's removal is synced first, so that a crash cannot bring back an item without its file;
+//    files no item names are deleted when the store opens.
 //  - Data appends (everything but create and finish) are refused at the disk quota (disk-quota.ts);
 //    creates and finishes are small, and refusing a finish would turn a finished run into a
 //    timed-out one.
@@ -31,6 +34,7 @@ import type { Backlog, StoreCensus } from './census.js';
 import { DiskQuota, type QuotaState } from './disk-quota.js';
 import { DrainCompactor } from './drain-compactor.js';
 import { GroupCommitter, type BatchOp } from './group-commit.js';
+import { BodyFiles } from './body-files.js';
 import { isDiskFull, openStore, type StoreRecovery } from './store-open.js';
 import { decodeItem, encodeItem, type ItemBox, type QueueItem, type StoredItem } from './item.js';
 import { BOX_PREFIX, SEQ_KEY, deadKey, itemKey, outboxKey, parseEntryKey, prefixRange, processStateKey, runKey, statsKey } from './keys.js';
@@ -114,6 +118,8 @@ export class DurableQueue {
   readonly #events = new EventEmitter();
   /** What opening the store took (repair, moved aside); null when it opened as it was. */
   readonly recovery: StoreRecovery | null;
+  /** Bodies kept out of the store, in files named by their items. */
+  readonly bodyFiles: BodyFiles;
   /** Runs whose ledger changed since their last write, with how to encode it (when the batch is built). */
   readonly #changedStats = new Map<string, () => Uint8Array>();
 
@@ -122,6 +128,7 @@ export class DurableQueue {
     this.#db = db;
     this.#options = options;
     this.recovery = recovery;
+    this.bodyFiles = new BodyFiles(dir);
     this.#adopt(census);
     this.#committer = new GroupCommitter(
       (ops, sync) => this.#write((store) => store.batch(ops, { sync }), ops),
@@ -150,6 +157,8 @@ export class DurableQueue {
     const queue = new DurableQueue(dir, db, census, recovery, options);
     queue.#reportRecovery(recovery);
     await queue.#quarantine(census);
+    const leftOver = await queue.bodyFiles.sweep(census.bodyFiles);
+    if (leftOver.length > 0) options.logger?.info({ files: leftOver.length }, 'deleted body files no queued item names (left by a crash)');
     await queue.#checkQuota();
     return queue;
   }
@@ -352,6 +361,11 @@ export class DurableQueue {
     const start = boxStart(box, item.runId);
     const end = BOX_KEY[box](item.runId, item.seq);
     await this.#write((db) => db.clear({ gt: start, lte: end }));
+    if (item.bodyFile !== undefined) {
+      // Synced before the file goes: the item must never come back without it.
+      await this.#committer.commit([]);
+      await this.bodyFiles.remove(item.bodyFile.name);
+    }
     this.#compactor.removed(start, end, item.size);
     this.#grow(item.runId, -1, -item.size);
   }

@@ -1,3 +1,5 @@
+export { BodyFiles } from './body-files.js';
+export type { BodyFileRef, BodyFileWriter } from './body-files.js';
 export { DurableQueue } from './durable-queue.js';
 export type { Backlog, DeadLetter, ProcessedBatch } from './durable-queue.js';
 export { GroupCommitter } from './group-commit.js';

@@ -1,7 +1,9 @@
 // What the queue holds: one runner request (create, push or finish) as it must go upstream, with the
 // original body bytes and the headers that matter. Encoded as
 //   u32 BE length of the JSON meta | JSON meta | body bytes
-// so the body is stored once, byte for byte, and never re-encoded.
+// so the body is stored once, byte for byte, and never re-encoded. A body too large for that (a
+// multipart create's test archive) lives in a file instead, named by `bodyFile` (body-files.ts).
+import type { BodyFileRef } from './body-files.js';
 
 export type ItemKind = 'create' | 'push' | 'finish';
 /**
@@ -18,7 +20,10 @@ export interface QueueItem {
   readonly protocol?: PushProtocol;
   /** Headers to forward upstream, lower-case names (see forward/forwarded-headers.ts). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Empty when the body is in `bodyFile`. */
   readonly body: Uint8Array;
+  /** The body's file under <data dir>/bodies, for a body kept out of the store (body-files.ts). */
+  readonly bodyFile?: BodyFileRef;
   /** Wall-clock ms when relayd accepted it. */
   readonly receivedAt: number;
   /** Sample entries in the body (v1 array entries, v2 series values); 0 for create and finish. */

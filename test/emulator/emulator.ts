@@ -1,7 +1,8 @@
 // A k6 cloud ingest server for tests, benchmarks and `npm run emulator`: the four endpoints of
 // §0, every body decoded and validated with src/protocol, everything recorded, faults injectable.
 //
-//   POST /v1/tests          create  → 200 {"reference_id":"<n>","config":{…createConfig}}
+//   POST /v1/tests          create  → 200 {"reference_id":"<n>","config":{…createConfig}}: JSON, or
+//                           multipart/form-data with the test archive (k6 cloud run --local-execution)
 //   POST /v1/metrics/:ref   v1 push → 200 (gzip or plain JSON)
 //   POST /v2/metrics/:ref   v2 push → 200 (snappy protobuf; test_run_id must equal :ref)
 //   POST /v1/tests/:ref     finish  → 200 {}
@@ -18,8 +19,11 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRelaydError } from '../../src/errors.js';
 import {
+  type CreateTestRun,
   type DecodeLimits,
+  MultipartCreateScanner,
   decodeCreateBody,
+  isMultipartForm,
   decodeFinishBody,
   decodeV1Push,
   scanV2Push,
@@ -216,7 +220,7 @@ export class CloudEmulator {
       return errorReply(401, K6_CODE_GENERIC, 'invalid or missing token');
     }
     try {
-      if (route.kind === 'create') return this.#create(recorded);
+      if (route.kind === 'create') return await this.#create(recorded);
       const run = this.runs.get(route.runId);
       if (run === undefined) return errorReply(404, K6_CODE_GENERIC, `unknown test run ${route.runId}`);
       const encoding = recorded.headers['content-encoding'];
@@ -239,13 +243,13 @@ export class CloudEmulator {
     }
   }
 
-  #create(recorded: RecordedRequest): Reply {
+  async #create(recorded: RecordedRequest): Promise<Reply> {
     const key = recorded.idempotencyKey;
     let run = key === undefined ? undefined : this.#createKeys.get(key);
     if (run !== undefined) {
       run.recordCreateRetry(recorded);
     } else {
-      const createBody = decodeCreateBody(recorded.body);
+      const createBody = await decodeCreate(recorded);
       const id = String(this.#nextRunId++);
       run = new EmulatedRun({ id, create: recorded, createBody, runTimeoutMs: this.#runTimeoutMs, now: this.#now });
       this.runs.set(id, run);
@@ -259,6 +263,15 @@ export class CloudEmulator {
     const match = /^Token (.+)$/.exec(authorization ?? '');
     return match !== null && this.#acceptTokens.has(match[1]!);
   }
+}
+
+/** A JSON create, or a multipart one checked as the cloud would (boundary, parts, a tar archive). */
+async function decodeCreate(recorded: RecordedRequest): Promise<CreateTestRun> {
+  const contentType = recorded.headers['content-type'];
+  if (!isMultipartForm(contentType)) return decodeCreateBody(recorded.body);
+  const scanner = new MultipartCreateScanner(contentType!);
+  scanner.write(recorded.body);
+  return scanner.end();
 }
 
 function faultReply(fault: Extract<Fault, { kind: 'status' }>): Reply {

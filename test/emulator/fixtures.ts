@@ -1,8 +1,8 @@
-// Real k6 v0.48.0 captures (/work/shared/fixtures/k6-v0.48.0, see its README): loading them and
-// replaying a folder against any k6 cloud endpoint (the emulator, or relayd itself).
+// Real k6 captures (v0.48.0 and v1.3.0, see the README of each folder under test/fixtures): loading
+// them and replaying a folder against any k6 cloud endpoint (the emulator, or relayd itself).
 //
 // Each capture is `NNN-METHOD-path.headers.txt` (comment lines, the request line, headers) with
-// the raw body in `.bin` and the decoded body in `.json`. The captures were made against a
+// the raw body in `.bin` and, for v0.48.0, the decoded body in `.json`. The captures were made against a
 // server that answered create with run id "1234"; replay maps that id to whatever the target's
 // create returns, rewriting the path and, for v2, the MetricSet's test_run_id.
 
@@ -14,11 +14,22 @@ import { type Route, matchRoute, routePath } from './routes.js';
 import { type Framing, type SendResult, send } from './send.js';
 
 /** A copy vendored into the repository wins over the shared folder. */
-const VENDORED_DIR = fileURLToPath(new URL('../fixtures/k6-v0.48.0', import.meta.url));
-export const FIXTURES_DIR = existsSync(VENDORED_DIR) ? VENDORED_DIR : '/work/shared/fixtures/k6-v0.48.0';
+function capturesDir(version: string): string {
+  const vendored = fileURLToPath(new URL(`../fixtures/k6-${version}`, import.meta.url));
+  return existsSync(vendored) ? vendored : `/work/shared/fixtures/k6-${version}`;
+}
+export const FIXTURES_DIR = capturesDir('v0.48.0');
+const V1_3_DIR = capturesDir('v1.3.0');
 
+/** k6 v0.48.0 `k6 run --out cloud`, API v1 and v2. */
 export const FIXTURE_FOLDERS = ['v1', 'v1-aggr-override', 'v2', 'v2-sigint', 'v2-threshold-fail'] as const;
-export type FixtureFolder = (typeof FIXTURE_FOLDERS)[number];
+/** k6 v1.3.0, one folder per command (its README); no `.json` decodings. */
+export const V1_3_FOLDERS = ['run-out-cloud', 'cloud-run-local-execution', 'cloud-run-local-execution-no-archive', 'push-ref-id'] as const;
+export type FixtureFolder = (typeof FIXTURE_FOLDERS)[number] | (typeof V1_3_FOLDERS)[number];
+
+function folderDir(folder: FixtureFolder): string {
+  return join((V1_3_FOLDERS as readonly string[]).includes(folder) ? V1_3_DIR : FIXTURES_DIR, folder);
+}
 
 /** The run id the captures were recorded with. */
 export const FIXTURE_RUN_ID = '1234';
@@ -36,12 +47,12 @@ export interface FixtureRequest {
   headers: Record<string, string>;
   /** The raw body exactly as k6 sent it. */
   body: Buffer;
-  /** The capture's `.json`: the decoded body (v1 envelopes, MetricSet as proto3 JSON, …). */
+  /** The capture's `.json`: the decoded body (v1 envelopes, MetricSet as proto3 JSON, …); undefined without one. */
   decoded: unknown;
 }
 
 export function loadFixture(folder: FixtureFolder): FixtureRequest[] {
-  const dir = join(FIXTURES_DIR, folder);
+  const dir = folderDir(folder);
   return readdirSync(dir)
     .filter((file) => file.endsWith('.headers.txt'))
     .sort()
@@ -57,7 +68,7 @@ export function loadFixture(folder: FixtureFolder): FixtureRequest[] {
         route,
         headers,
         body: readFileSync(join(dir, `${name}.bin`)),
-        decoded: JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')),
+        decoded: existsSync(join(dir, `${name}.json`)) ? JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) : undefined,
       };
     });
 }
@@ -75,6 +86,7 @@ function parseHeadersFile(text: string): { method: string; path: string; headers
 }
 
 export interface ReplayOptions {
+  /** Absent: each body framed as captured (chunked where k6 sent it chunked, else Content-Length). */
   framing?: Framing;
   /** Replaces the captured `Authorization` header (`Token testtoken`). */
   authorization?: string;
@@ -96,7 +108,8 @@ export async function replayFixture(baseUrl: string, folder: FixtureFolder, opti
     if (options.authorization !== undefined) headers.authorization = options.authorization;
     const route = fixture.route.kind === 'create' ? fixture.route : { ...fixture.route, runId };
     const body = route.kind === 'v2-push' ? withRunId(fixture.body, runId) : fixture.body;
-    const response = await send(baseUrl + routePath(route), { method: fixture.method, headers, body, framing: options.framing });
+    const framing = options.framing ?? (fixture.headers['transfer-encoding'] === 'chunked' ? 'chunked' : 'content-length');
+    const response = await send(baseUrl + routePath(route), { method: fixture.method, headers, body, framing });
     responses.push(response);
     if (route.kind === 'create' && response.status === 200) {
       runId = (JSON.parse(response.body.toString('utf8')) as { reference_id: string }).reference_id;

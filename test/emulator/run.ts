@@ -51,6 +51,8 @@ export interface RunOptions {
 export class EmulatedRun {
   readonly id: string;
   readonly createBody: CreateTestRun;
+  /** The create as received (raw body, multipart included, and headers). */
+  readonly create: RecordedRequest;
   readonly createHeaders: Record<string, string>;
   readonly createdAt: number;
   readonly pushes: RecordedRequest[] = [];
@@ -73,6 +75,7 @@ export class EmulatedRun {
   constructor(options: RunOptions) {
     this.id = options.id;
     this.createBody = options.createBody;
+    this.create = options.create;
     this.createHeaders = options.create.headers;
     this.createdAt = options.create.receivedAt;
     this.#runTimeoutMs = options.runTimeoutMs;
