@@ -11,8 +11,9 @@
 // (on a 5xx, a 429 or a lost answer, 500 ms apart, flows §1.4), and an attempt may come while the
 // first is still waiting for the cloud. Every attempt with a key seen in the last IDEMPOTENCY_MS gets
 // the first attempt's outcome (awaited if need be) instead of a second run; a refusal is not kept,
-// so that a retry asks the cloud again. Kept in memory only: a retry across a restart of relayd
-// itself creates anew (the cloud deduplicates a key it saw, a provisional id does not).
+// so that a retry asks the cloud again. The key is also kept in the run's record: a retry that comes
+// after a restart of relayd gets that run's id, with relayd's run page as the link (the cloud's
+// config of the first answer is not kept).
 import type { CloudCreator } from '../forward/index.js';
 import type { Logger } from '../observe/index.js';
 import type { RunSource } from '../process/index.js';
@@ -82,11 +83,11 @@ export class RunCreation {
     const key = request.idempotencyKey;
     if (key === undefined) return this.#settleFile(request, this.#create(request));
     this.#forgetOldKeys();
-    const first = this.#byKey.get(key);
+    const first = this.#byKey.get(key)?.outcome ?? this.#fromRecord(key, request);
     if (first !== undefined) {
       this.#log.info({ idempotencyKey: key }, 'create retried with a known idempotency key: answering with the first attempt\'s run');
       await this.#discardFile(request);
-      return first.outcome;
+      return first;
     }
     const outcome = this.#settleFile(request, this.#create(request));
     this.#byKey.set(key, { at: this.#now(), outcome });
@@ -95,6 +96,21 @@ export class RunCreation {
       () => this.#byKey.delete(key),
     );
     return outcome;
+  }
+
+  /** The answer again for a run created with this key before relayd restarted, if there is one. */
+  #fromRecord(key: string, request: CreateRequest): Promise<CreateOutcome> | undefined {
+    const oldest = this.#now() - IDEMPOTENCY_MS;
+    const run = this.#options.runs.list().find(({ record }) => record.createKey === key && record.createdAt >= oldest);
+    if (run === undefined) return undefined;
+    const { record } = run;
+    const config = this.#forRunner(provisionalCloudConfig(`${request.pageBase}/runs/${record.id}`), record.processing, request);
+    return Promise.resolve({ kind: record.provisional ? 'provisional' : 'created', run, answer: { reference_id: record.id, config } });
+  }
+
+  /** A k6 run relayd processes must arrive raw: it aggregates (or transcodes) the requests itself. */
+  #forRunner(config: Record<string, unknown>, processing: ProcessingPlan | undefined, request: CreateRequest): Record<string, unknown> {
+    return processing !== undefined && request.source.kind === 'k6' ? withRelayAggregation(config, request.headers['user-agent']) : config;
   }
 
   #forgetOldKeys(): void {
@@ -126,10 +142,14 @@ export class RunCreation {
     const { body, bodyFile, headers, name } = request;
     const userAgent = headers['user-agent'];
     const processing = this.#options.planFor(request.source);
-    const meta = { name, authorization: headers.authorization ?? null, userAgent: userAgent ?? null, ...(processing && { processing }) };
-    // A k6 run relayd processes must arrive raw: it aggregates (or transcodes) the requests itself.
-    const forRunner = (config: Record<string, unknown>): Record<string, unknown> =>
-      processing !== undefined && request.source.kind === 'k6' ? withRelayAggregation(config, userAgent) : config;
+    const meta = {
+      name,
+      authorization: headers.authorization ?? null,
+      userAgent: userAgent ?? null,
+      ...(processing && { processing }),
+      ...(request.idempotencyKey !== undefined && { createKey: request.idempotencyKey }),
+    };
+    const forRunner = (config: Record<string, unknown>): Record<string, unknown> => this.#forRunner(config, processing, request);
     const upstreamBody = bodyFile === undefined ? body : { path: bodyFiles.path(bodyFile), bytes: bodyFile.bytes };
     const result = await creator.create({ path: '/v1/tests', headers, body: upstreamBody }, signal);
     switch (result.kind) {

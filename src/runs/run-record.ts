@@ -36,6 +36,8 @@ export interface RunRecord {
   lastError: string | null;
   /** Absent: pass-through, every item goes upstream as received. */
   readonly processing?: ProcessingPlan;
+  /** The runner's K6-Idempotency-Key on the create: a retry of it finds this run (ingest/run-creation.ts). */
+  readonly createKey?: string;
   /** Stream runs: the highest batch sequence number acknowledged, persisted with that batch. */
   streamSeq?: number;
 }

@@ -20,6 +20,8 @@ export interface NewRun {
   readonly userAgent: string | null;
   /** Absent: the run is passed through as received. */
   readonly processing?: ProcessingPlan;
+  /** The runner's idempotency key of the create, when it sent one. */
+  readonly createKey?: string;
 }
 
 export interface RunRegistryOptions {
@@ -115,6 +117,7 @@ export class RunRegistry {
       userAgent: meta.userAgent,
       lastError: null,
       ...(meta.processing === undefined ? {} : { processing: meta.processing }),
+      ...(meta.createKey === undefined ? {} : { createKey: meta.createKey }),
     };
     return { record, ledger: newLedger(), lastActivityAt: now };
   }

@@ -1,5 +1,6 @@
 // A multipart create acknowledged while the cloud is down survives kill -9: after the restart its
-// archive is still on disk and the create reaches the cloud byte for byte. Files a crash left behind
+// archive is still on disk, k6's retry of the create gets the same run, and the create reaches the
+// cloud once, byte for byte. Files a crash left behind
 // (a half-written archive, one whose create never made it into the store) are deleted at start.
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { eventually } from '../helpers/relayd.js';
 describe('multipart create across kill -9', () => {
   const stack = useChildStack();
 
-  it('keeps the acknowledged archive, deletes leftovers, and creates the run once the cloud is back', async () => {
+  it('keeps the acknowledged archive, deletes leftovers, answers a retry with the same run, and creates it once the cloud is back', async () => {
     const bodies = join(stack.dir, 'store', 'bodies');
     await stack.emulator.down();
     const created = await send(`${stack.relayd.url}/v1/tests`, { headers: capturedCreateHeaders(), body: MULTIPART_CAPTURE.body });
@@ -26,6 +27,11 @@ describe('multipart create across kill -9', () => {
     await stack.restart();
     assert.deepEqual(await readdir(bodies), [kept], 'the leftover is gone, the acknowledged archive kept');
     assert.ok((await readFile(join(bodies, kept))).equals(MULTIPART_CAPTURE.body));
+    // k6 never saw the answer (relayd died) and sends the same create again: the same run.
+    const retried = await send(`${stack.relayd.url}/v1/tests`, { headers: capturedCreateHeaders(), body: MULTIPART_CAPTURE.body });
+    assert.equal(retried.status, 200);
+    assert.equal((JSON.parse(retried.body.toString()) as { reference_id: string }).reference_id, provisional, 'the retry after the restart gets the same id');
+    assert.deepEqual(await readdir(bodies), [kept], "the retry's copy is not kept");
 
     const finish = Buffer.from('{"result_status":0,"run_status":3,"thresholds":{}}');
     const finished = await send(`${stack.relayd.url}/v1/tests/${provisional}`, { headers: { 'content-type': 'application/json', authorization: 'Token testtoken' }, body: finish });

@@ -41,7 +41,7 @@ describe('tar header check', () => {
 
   it('refuses a changed byte, a wrong magic, a short block and zeros', () => {
     const changed = Buffer.from(header);
-    changed[0] ^= 1;
+    changed[0] = changed[0]! ^ 1;
     assert.equal(isTarHeader(changed), false);
     const magic = Buffer.from(header);
     magic.write('zip!', 257, 'latin1');
