@@ -19,8 +19,10 @@ export interface ExportLine {
   /** Where the request goes on the cloud's ingest API; null for a raw stream batch, which is processed first. */
   readonly path: string | null;
   readonly headers: Record<string, string>;
-  /** The body exactly as stored, base64. */
+  /** The body exactly as stored, base64; empty when it is in `bodyFile`. */
   readonly body: string;
+  /** A body kept in a file (a multipart create's archive), relative to the data dir. */
+  readonly bodyFile?: string;
   readonly receivedAt: number;
   readonly samples: number;
   readonly reason?: string;
@@ -47,6 +49,7 @@ function lineOf(source: ExportLine['source'], item: StoredItem | DeadLetter, ups
     path: pathOf(item, upstreamId ?? item.runId),
     headers: authorization === undefined ? headers : { ...headers, authorization: '[redacted]' },
     body: Buffer.from(item.body).toString('base64'),
+    ...(item.bodyFile === undefined ? {} : { bodyFile: `bodies/${item.bodyFile.name}` }),
     receivedAt: item.receivedAt,
     samples: item.samples,
     ...(letter.reason === undefined ? {} : { reason: letter.reason, deadAt: letter.deadAt }),
