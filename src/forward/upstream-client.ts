@@ -19,6 +19,17 @@ export interface FileBody {
   readonly bytes: number;
 }
 
+/**
+ * A file body (a test archive of up to --max-create-size) gets this upload rate on top of the
+ * per-attempt timeout, in bytes per ms (1 MiB/s): an attempt that must carry 200 MiB is not cut off
+ * at 30 s on every try and retried for ever.
+ */
+export const SLOWEST_UPLOAD_BYTES_PER_MS = 1024 * 1024 / 1000;
+
+function uploadAllowanceMs(body: Uint8Array | FileBody): number {
+  return body instanceof Uint8Array ? 0 : Math.ceil(body.bytes / SLOWEST_UPLOAD_BYTES_PER_MS);
+}
+
 export interface UpstreamClientOptions {
   readonly connections: number;
   readonly timeoutMs: number;
@@ -50,8 +61,11 @@ export class UpstreamClient {
     });
   }
 
-  /** One attempt. Never throws: every result, network errors included, is an Outcome. */
-  async send(request: UpstreamRequest, signal: AbortSignal, timeoutMs = this.#timeoutMs): Promise<Outcome> {
+  /**
+   * One attempt. Never throws: every result, network errors included, is an Outcome. Without an
+   * explicit timeout (the create's, which a runner waits for), a file body adds its upload time.
+   */
+  async send(request: UpstreamRequest, signal: AbortSignal, timeoutMs = this.#timeoutMs + uploadAllowanceMs(request.body)): Promise<Outcome> {
     try {
       const payload = request.body;
       const fromFile = !(payload instanceof Uint8Array);
@@ -61,6 +75,8 @@ export class UpstreamClient {
         // A stream is sent chunked unless told its length; the runner sent this body with one.
         headers: fromFile ? { ...request.headers, 'content-length': String(payload.bytes) } : request.headers,
         body: fromFile ? createReadStream(payload.path) : payload,
+        // The pool's headers timeout would otherwise end a long upload before the answer can come.
+        headersTimeout: timeoutMs,
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       });
       const body = Buffer.from(await response.body.arrayBuffer());
