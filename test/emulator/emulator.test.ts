@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { CloudEmulator, type EmulatorOptions } from './emulator.js';
 import { FIXTURE_RUN_ID, loadFixture, replayFixture } from './fixtures.js';
 import { type SendOptions, send } from './send.js';
+import { MULTIPART_CAPTURE, capturedCreateHeaders, k6Parts, multipartBody } from '../helpers/multipart.js';
 
 const v2 = loadFixture('v2');
 const [create, push, , finish] = v2;
@@ -102,6 +103,22 @@ describe('CloudEmulator recording', () => {
     assert.equal(emulator.runs.size, 1);
     assert.equal(emulator.runs.get('1234')!.duplicates, 1);
     assert.equal(await createRun(emulator, 'bbbb000000000002'), '1235');
+  });
+
+  it('takes a multipart create as k6 cloud run --local-execution sends it, keeping its bytes and headers', async (t) => {
+    const emulator = await start(t, { createConfig: { webAppURL: 'http://cloud.test/app' } });
+    const response = await post(emulator, '/v1/tests', { body: MULTIPART_CAPTURE.body, headers: capturedCreateHeaders() });
+    assert.equal(response.status, 200);
+    assert.deepEqual(jsonOf(response), { reference_id: '1234', config: { webAppURL: 'http://cloud.test/app' } });
+    const run = emulator.runs.get('1234')!;
+    assert.deepEqual(run.createBody, { name: 'script.js', vus: 5, duration: 38, project_id: 0 });
+    assert.ok(run.create.body.equals(MULTIPART_CAPTURE.body));
+    assert.equal(run.create.headers['content-type'], MULTIPART_CAPTURE.headers['content-type']);
+    const notTar = multipartBody([...k6Parts().slice(0, 4), { name: 'file', value: Buffer.alloc(1024, 0x41), filename: 'archive.tar' }]);
+    const refused = await post(emulator, '/v1/tests', { body: notTar, headers: capturedCreateHeaders({ 'k6-idempotency-key': 'another' }) });
+    assert.equal(refused.status, 400);
+    assert.match(jsonOf(refused).error.message, /not a tar/);
+    assert.equal(emulator.runs.size, 1);
   });
 
   it('merges createConfig into create responses', async (t) => {
