@@ -35,10 +35,9 @@ export class BodyFiles {
     this.dir = join(dataDir, 'bodies');
   }
 
-  /** Deletes every file no item names (see the header); creates the folder if missing. */
+  /** Deletes every file no item names (see the header). */
   async sweep(named: ReadonlySet<string>): Promise<string[]> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const orphans = (await readdir(this.dir)).filter((name) => !named.has(name));
+    const orphans = (await readdir(this.dir).catch(ifMissing([]))).filter((name) => !named.has(name));
     await Promise.all(orphans.map((name) => this.remove(name)));
     return orphans;
   }
@@ -46,6 +45,8 @@ export class BodyFiles {
   async create(): Promise<BodyFileWriter> {
     const name = `${randomUUID()}.body`;
     const path = join(this.dir, name);
+    // Made on first use: a data dir that never took a multipart create has no such folder.
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const handle = await open(path, 'wx', 0o600);
     let bytes = 0;
     let closed = false;
@@ -83,6 +84,13 @@ export class BodyFiles {
   async remove(name: string): Promise<void> {
     await rm(join(this.dir, name), { force: true });
   }
+}
+
+function ifMissing<T>(value: T): (err: NodeJS.ErrnoException) => T {
+  return (err) => {
+    if (err.code === 'ENOENT') return value;
+    throw err;
+  };
 }
 
 /** Makes a new directory entry durable (a synced file can still vanish from a directory not synced). */

@@ -19,7 +19,9 @@ const JSON_CREATE = loadFixture('cloud-run-local-execution-no-archive')[0]!;
 const KEPT_HEADERS = ['content-type', 'authorization', 'k6-idempotency-key', 'user-agent'];
 const PROVISIONAL = /^9\d{16}$/;
 
-const bodyFiles = (stack: Stack): Promise<string[]> => readdir(stack.relayd.daemon.queue.bodyFiles.dir);
+/** The body files relayd holds (the folder appears with the first multipart create). */
+const bodyFiles = (stack: Stack): Promise<string[]> =>
+  readdir(stack.relayd.daemon.queue.bodyFiles.dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
 const referenceOf = (response: SendResult): string => (JSON.parse(response.body.toString()) as { reference_id: string }).reference_id;
 const upstreamCreates = (stack: Stack) => stack.emulator.requests.filter((r) => r.route?.kind === 'create');
 
