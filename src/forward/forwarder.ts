@@ -8,6 +8,7 @@
 //
 // Provisional runs: the queued create goes first; once the cloud answers, its id is persisted and
 // every later request of the run is addressed to it (path, and MetricSet.test_run_id in v2 bodies).
+import { access } from 'node:fs/promises';
 import type { RetryPolicy } from '../config/index.js';
 import type { Logger, Metrics } from '../observe/index.js';
 import { rewriteTestRunId, snappyCompress, snappyUncompressBounded } from '../protocol/index.js';
@@ -100,6 +101,10 @@ export class Forwarder {
             await window.add(() => this.#send(run, item), (outcome) => this.#settle(run, item, outcome));
           } else {
             await window.drain();
+            if (await this.#lostBodyFile(run, item)) {
+              cursor = item.seq;
+              continue;
+            }
             await this.#settle(run, item, run.record.state === 'rejected' ? 'rejected' : await this.#send(run, item));
           }
           cursor = item.seq;
@@ -148,6 +153,21 @@ export class Forwarder {
     }
     await this.#options.runs.setUpstreamId(run, answer.referenceId);
     this.#log.info({ runId: run.record.id, upstreamId: answer.referenceId }, 'provisional run created upstream');
+    return true;
+  }
+
+  /**
+   * A create whose archive file is gone (deleted by hand) can never be sent: rather than retrying for
+   * ever, it becomes a dead letter and the run is rejected, as for a create the cloud refused.
+   * Checked before the first attempt; a file deleted while its attempts go on is found at the next start.
+   */
+  async #lostBodyFile(run: Run, item: StoredItem): Promise<boolean> {
+    if (item.bodyFile === undefined || run.record.state === 'rejected') return false;
+    const path = this.#options.queue.bodyFiles.path(item.bodyFile);
+    if (await access(path).then(() => true, () => false)) return false;
+    const reason = `the create's body file ${path} is missing`;
+    await this.#deadLetter(run, item, reason);
+    await this.#options.runs.reject(run, reason);
     return true;
   }
 

@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { decodeMetricSet, rewriteTestRunId, snappyCompress, snappyUncompressBounded } from '../../src/protocol/index.js';
 import { loadFixture } from '../emulator/fixtures.js';
 import { send, type SendResult } from '../emulator/send.js';
-import { eventually, useRelaydStack, type Stack } from '../helpers/relayd.js';
+import { eventually, startInProcess, testOptions, useRelaydStack, type Stack } from '../helpers/relayd.js';
 import { CAPTURED_BOUNDARY, MULTIPART_CAPTURE, capturedArchive, capturedCreateHeaders, k6Parts, multipartBody } from '../helpers/multipart.js';
 
 const [, capturedPush, capturedFinish] = loadFixture('cloud-run-local-execution');
@@ -75,6 +76,27 @@ describe('multipart create while the cloud is down', () => {
     assert.equal(cloudRun.finish!.path, `/v1/tests/${cloudRun.id}`);
     assert.equal(stack.relayd.daemon.runs.get(provisional)?.record.upstreamId, cloudRun.id);
     await eventually(async () => (await bodyFiles(stack)).length === 0, 5000, 'the body file deleted once the create was delivered');
+  });
+});
+
+describe('multipart create whose archive file was deleted by hand', () => {
+  const stack = useRelaydStack();
+
+  it('becomes a dead letter and its run is rejected at the next start, instead of being retried for ever', async () => {
+    await stack.emulator.down();
+    const created = await createMultipart(stack);
+    assert.equal(created.status, 200);
+    const runId = referenceOf(created);
+    const dir = stack.relayd.daemon.queue.bodyFiles.dir;
+    await stack.relayd.close();
+    for (const file of await readdir(dir)) await rm(join(dir, file));
+    stack.relayd = await startInProcess(testOptions(stack.emulator.url, dirname(dir)));
+    await stack.emulator.up();
+    const run = stack.relayd.daemon.runs.get(runId)!;
+    await eventually(() => run.record.state === 'rejected', 10_000, 'the run rejected');
+    assert.match(run.record.lastError ?? '', /body file .* is missing/);
+    assert.equal(stack.relayd.daemon.queue.totals().deadLetters, 1);
+    assert.equal(upstreamCreates(stack).length, 0, 'nothing was sent');
   });
 });
 
