@@ -40,12 +40,21 @@ export interface ThresholdResult {
   readonly passed: boolean | null;
 }
 
+/** The run's journey to the cloud at one moment: samples acknowledged to runners and delivered upstream, cumulative. */
+export interface DeliveryPoint {
+  readonly t: number;
+  readonly acknowledged: number;
+  readonly delivered: number;
+}
+
 export interface RunResults {
   readonly runId: string;
   /** Width of every bucket, ms. */
   readonly bucketMs: number;
   /** Oldest first; at most the retention bound of buckets (the oldest dropped first). */
   readonly buckets: readonly ResultBucket[];
+  /** Sampled from the run's ledger about once per bucket while it changes; oldest first, bounded like buckets. */
+  readonly delivery: readonly DeliveryPoint[];
   readonly thresholds: readonly ThresholdResult[];
   /** Whole-run figures, for the list page and the summary table. */
   readonly totals: {
