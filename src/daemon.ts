@@ -28,6 +28,7 @@ import { Health, Metrics, type Logger } from './observe/index.js';
 import { Processor, processingPlanFor } from './process/index.js';
 import { DurableQueue, resolveQuota } from './queue/index.js';
 import { RunRegistry } from './runs/index.js';
+import { WebPages } from './web/index.js';
 
 export interface Daemon {
   /** Base URL runners use, e.g. http://127.0.0.1:6580. */
@@ -106,9 +107,11 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     dataDir: config.dataDir,
     listenUrl: (): string => url,
   });
+  const pages = new WebPages({ admin, auth, logger: logger.child({ component: 'web' }) });
   const server = new IngestServer({
     api,
     admin,
+    pages,
     metrics,
     logger: ingestLog,
     health,
