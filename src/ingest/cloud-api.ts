@@ -41,10 +41,10 @@ export class CloudApi {
 
   async create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
-    const { name } = decodeCreateBody(body);
+    const { name, thresholds } = decodeCreateBody(body);
     const headers = this.#forwardedHeaders(req);
     const pageBase = `http://${req.headers.host ?? 'relayd'}`;
-    const outcome = await this.#options.creation.create({ body, name, headers, source: { kind: 'k6' }, pageBase });
+    const outcome = await this.#options.creation.create({ body, name, headers, source: { kind: 'k6' }, pageBase, ...(thresholds && { thresholds }) });
     if (outcome.kind === 'refused') {
       // Passed back as it came, so k6 fails exactly as it would without relayd (bad token, validation).
       res.writeHead(outcome.status, { 'content-type': 'application/json', 'content-length': outcome.body.length });

@@ -26,6 +26,8 @@ export interface CreateRequest {
   /** The k6 create body, forwarded as it is. */
   readonly body: Buffer;
   readonly name: string;
+  /** The create's thresholds (`{metric: [source]}`), for the run's results. */
+  readonly thresholds?: Readonly<Record<string, readonly string[]>>;
   /** The headers forwarded upstream (forwarded-headers.ts). */
   readonly headers: Readonly<Record<string, string>>;
   readonly source: RunSource;
@@ -58,7 +60,13 @@ export class RunCreation {
     const { body, headers, name } = request;
     const userAgent = headers['user-agent'];
     const processing = this.#options.planFor(request.source);
-    const meta = { name, authorization: headers.authorization ?? null, userAgent: userAgent ?? null, ...(processing && { processing }) };
+    const meta = {
+      name,
+      authorization: headers.authorization ?? null,
+      userAgent: userAgent ?? null,
+      ...(processing && { processing }),
+      ...(request.thresholds && { thresholds: request.thresholds }),
+    };
     // A k6 run relayd processes must arrive raw: it aggregates (or transcodes) the requests itself.
     const forRunner = (config: Record<string, unknown>): Record<string, unknown> =>
       processing !== undefined && request.source.kind === 'k6' ? withRelayAggregation(config, userAgent) : config;

@@ -1,0 +1,259 @@
+// The results engine: the run's own results, computed by relayd from what it acknowledged (issue 12),
+// for the pages (ResultsSource, types.ts).
+//
+// Off the ack path: ingest hands each stored item over (stored(), O(1)) once its synced write is done;
+// items are digested (digest.ts) on the next turn of the event loop, in arrival order, and merged
+// into the run's state (run-state.ts). A v1 push comes with the digest its validation thread made,
+// so its JSON is parsed once; v2 and stream bodies are read here (v2-digest.ts walks the protobuf wire).
+//
+// Durability: each run's results persist under x! (store.ts) about once a second, unsynced, with
+// the seq of the last item they include. After a crash, the items still in the inbox above that seq
+// are digested again at start (load()). Items leave the inbox only after the results that include
+// them were written (DurableQueue.guardRemovals → settle()), so no acknowledged item is missing
+// from the results after a kill -9, and none counts twice.
+//
+// The delivery series samples each run's ledger (runs/run-ledger.ts) once per bucket width while it
+// changes. At most MAX_RUNS runs keep results; beyond, the least recently changed ended run's go.
+import type { Logger } from '../observe/index.js';
+import { decodeCreateBody, decodeFinishBody } from '../protocol/test-run.js';
+import type { DurableQueue, QueueItem } from '../queue/index.js';
+import { hasEnded, type RunRegistry } from '../runs/index.js';
+import type { PushDigest } from './digest.js';
+import { digestItem } from './item-digest.js';
+import { RunResultsState } from './run-state.js';
+import { deleteOps, loadResults, resultsOps } from './store.js';
+import type { RunResults, ResultsSource } from './types.js';
+
+export const MAX_RUNS = 100;
+/** Open buckets of a run that got no data for this long (wall clock) close: its runner went quiet. */
+const IDLE_CLOSE_MS = 30_000;
+const TICK_MS = 1000;
+/** Items read back from the inbox per query at start. */
+const RECOVERY_PAGE = 64;
+
+export interface ResultsEngineOptions {
+  readonly queue: DurableQueue;
+  readonly runs: RunRegistry;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+interface Pending {
+  readonly runId: string;
+  readonly item: QueueItem;
+  readonly seq: number;
+  readonly digest: PushDigest | undefined;
+}
+
+export class ResultsEngine implements ResultsSource {
+  readonly #queue: DurableQueue;
+  readonly #runs: RunRegistry;
+  readonly #log: Logger | undefined;
+  readonly #now: () => number;
+  readonly #states: Map<string, RunResultsState>;
+  /** The seq each run's persisted results include. */
+  readonly #persistedSeq = new Map<string, number>();
+  readonly #pending: Pending[] = [];
+  #draining: NodeJS.Immediate | null = null;
+  /** Runs changed since their last write / their listeners' last call. */
+  readonly #unsaved = new Set<string>();
+  readonly #unnotified = new Set<string>();
+  readonly #listeners = new Map<string, Set<(results: RunResults) => void>>();
+  /** Writes go one after the other, in order. */
+  #writing: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | null = null;
+
+  private constructor(options: ResultsEngineOptions, states: Map<string, RunResultsState>) {
+    this.#queue = options.queue;
+    this.#runs = options.runs;
+    this.#log = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#states = states;
+    for (const [runId, state] of states) this.#persistedSeq.set(runId, state.core.seq);
+  }
+
+  /** Loads the persisted results and digests the inbox items they do not include yet. */
+  static async load(options: ResultsEngineOptions): Promise<ResultsEngine> {
+    const engine = new ResultsEngine(options, await loadResults(options.queue.results()));
+    for (const run of options.runs.list()) {
+      const runId = run.record.id;
+      for (let after = engine.#states.get(runId)?.core.seq ?? 0; ; ) {
+        const items = await options.queue.read(runId, after, RECOVERY_PAGE);
+        for (const item of items) engine.#apply({ runId, item, seq: item.seq, digest: undefined });
+        if (items.length < RECOVERY_PAGE) break;
+        after = (items.at(-1) as { seq: number }).seq;
+      }
+    }
+    options.queue.guardRemovals((runId, seq) => engine.settle(runId, seq));
+    return engine;
+  }
+
+  /** Starts the once-a-second round: delivery points, idle buckets, writes, listeners. */
+  start(): void {
+    this.#timer ??= setInterval(() => void this.tick(), TICK_MS).unref();
+  }
+
+  get(runId: string): RunResults | undefined {
+    this.#drain();
+    return this.#states.get(runId)?.results();
+  }
+
+  subscribe(runId: string, listener: (results: RunResults) => void): () => void {
+    const listeners = this.#listeners.get(runId) ?? new Set();
+    this.#listeners.set(runId, listeners);
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.#listeners.delete(runId);
+    };
+  }
+
+  /** A new run and the thresholds of its create. */
+  created(runId: string, thresholds: Readonly<Record<string, readonly string[]>> | undefined): void {
+    const state = this.#stateOf(runId);
+    if (thresholds !== undefined) state.setThresholds(thresholds);
+    this.#changed(runId);
+  }
+
+  /** An item of the run was stored under `seq` and acknowledged; `digest` its v1 validation's, if any. */
+  stored(runId: string, item: QueueItem, seq: number, digest?: PushDigest): void {
+    this.#pending.push({ runId, item, seq, digest });
+    this.#draining ??= setImmediate(() => this.#drain());
+  }
+
+  /**
+   * Resolves once the persisted results include every item of the run up to `seq` that the engine was
+   * told of (an item it never saw, like a re-queued dead letter, has nothing to wait for).
+   */
+  async settle(runId: string, seq: number): Promise<void> {
+    this.#drain();
+    const needed = Math.min(seq, this.#states.get(runId)?.core.seq ?? 0);
+    if ((this.#persistedSeq.get(runId) ?? 0) >= needed) return;
+    await this.#writing;
+    if ((this.#persistedSeq.get(runId) ?? 0) < needed) await this.#save([runId]);
+  }
+
+  /** One round (exposed for tests): delivery points, idle buckets, writes of changed runs, listeners. */
+  async tick(): Promise<void> {
+    this.#drain();
+    const now = this.#now();
+    for (const [runId, state] of this.#states) {
+      const run = this.#runs.get(runId);
+      if (run === undefined) continue;
+      const { persisted, delivered } = run.ledger;
+      const last = state.delivery.at(-1);
+      const moved = last === undefined ? persisted.samples > 0 : last.acknowledged !== persisted.samples || last.delivered !== delivered.samples;
+      if (moved && (last === undefined || now - last.t >= (state.core.bucketMs ?? TICK_MS))) {
+        state.addDelivery({ t: now, acknowledged: persisted.samples, delivered: delivered.samples });
+        this.#changed(runId);
+      }
+      if (Object.keys(state.core.open).length > 0 && now - state.core.changedAt >= IDLE_CLOSE_MS) {
+        state.closeBuckets(Infinity);
+        this.#changed(runId);
+      }
+    }
+    this.#evict();
+    await this.#save([...this.#unsaved]).catch((err: unknown) => this.#log?.warn({ err }, 'writing run results failed'));
+    this.#notify();
+  }
+
+  /** Stops the round and writes what changed. */
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    if (this.#draining) clearImmediate(this.#draining);
+    this.#drain();
+    await this.#save([...this.#unsaved]);
+  }
+
+  #drain(): void {
+    if (this.#draining) clearImmediate(this.#draining);
+    this.#draining = null;
+    for (const pending of this.#pending.splice(0)) this.#apply(pending);
+  }
+
+  #apply({ runId, item, seq, digest }: Pending): void {
+    const state = this.#stateOf(runId);
+    if (seq <= state.core.seq) return;
+    try {
+      if (item.kind === 'push') state.add(digest ?? digestItem(item));
+      else if (item.kind === 'finish') state.finish(decodeFinishBody(item.body).thresholds);
+      else if (state.core.thresholds.length === 0) state.setThresholds(decodeCreateBody(item.body).thresholds ?? {});
+    } catch (err) {
+      // Validated at ingest; an item that still does not read is left out of the results, not fatal.
+      this.#log?.warn({ err, runId, seq }, 'an item could not be read for the run results');
+    }
+    state.core.seq = seq;
+    this.#changed(runId);
+  }
+
+  #stateOf(runId: string): RunResultsState {
+    let state = this.#states.get(runId);
+    if (state === undefined) {
+      state = RunResultsState.empty(runId, this.#now());
+      this.#states.set(runId, state);
+    }
+    return state;
+  }
+
+  #changed(runId: string): void {
+    const state = this.#states.get(runId);
+    if (state) state.core.changedAt = this.#now();
+    this.#unsaved.add(runId);
+    this.#unnotified.add(runId);
+  }
+
+  /** Writes the results of `runIds`; each write waits for the one before. */
+  #save(runIds: string[]): Promise<void> {
+    const write = this.#writing.then(async () => {
+      const ops = [];
+      const seqs: [string, number][] = [];
+      for (const runId of runIds) {
+        const state = this.#states.get(runId);
+        if (state === undefined || !this.#unsaved.delete(runId)) continue;
+        ops.push(...resultsOps(state));
+        seqs.push([runId, state.core.seq]);
+      }
+      try {
+        await this.#queue.writeResults(ops);
+      } catch (err) {
+        for (const [runId] of seqs) this.#unsaved.add(runId);
+        throw err;
+      }
+      for (const [runId, seq] of seqs) this.#persistedSeq.set(runId, seq);
+    });
+    this.#writing = write.catch(() => undefined);
+    return write;
+  }
+
+  #notify(): void {
+    for (const runId of this.#unnotified) {
+      const listeners = this.#listeners.get(runId);
+      const state = this.#states.get(runId);
+      if (listeners === undefined || state === undefined) continue;
+      const results = state.results();
+      for (const listener of listeners) listener(results);
+    }
+    this.#unnotified.clear();
+  }
+
+  /** Keeps MAX_RUNS runs' results: the least recently changed ended (or forgotten) runs' go first. */
+  #evict(): void {
+    if (this.#states.size <= MAX_RUNS) return;
+    const ended = [...this.#states.values()]
+      .filter((state) => {
+        const run = this.#runs.get(state.core.runId);
+        return run === undefined || hasEnded(run.record.state);
+      })
+      .sort((a, b) => a.core.changedAt - b.core.changedAt);
+    for (const state of ended.slice(0, this.#states.size - MAX_RUNS)) {
+      const runId = state.core.runId;
+      this.#states.delete(runId);
+      this.#unsaved.delete(runId);
+      this.#persistedSeq.delete(runId);
+      this.#writing = this.#writing.then(() => this.#queue.writeResults(deleteOps(state))).catch((err: unknown) => {
+        this.#log?.warn({ err, runId }, 'deleting old run results failed');
+      });
+    }
+  }
+}
