@@ -3,6 +3,7 @@
 // The charts are also kept in `window.relaydCharts` by name, for the browser tests to read back.
 
 const HEIGHT = 230;
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400];
 
 function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -29,9 +30,10 @@ function axis(scale, side, format) {
 
 /**
  * A chart in `figure` with `series`: [{ label, color, scale ('y' or a second scale), format, fill }].
- * `scales` names each scale's value format: { y: fmt, right: fmt }.
+ * `scales` names each scale's value format: { y: fmt, right: fmt }. With `noneText`, a chart whose
+ * values are all zero says so instead (a script that sends no such metric).
  */
-export function timeChart(name, figure, { series, scales }) {
+export function timeChart(name, figure, { series, scales, noneText }) {
   const holder = document.createElement('div');
   holder.className = 'plot';
   const waiting = document.createElement('div');
@@ -49,7 +51,8 @@ export function timeChart(name, figure, { series, scales }) {
     legend: { live: true },
     scales: Object.fromEntries(Object.keys(scales).map((key) => [key, { auto: true, range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] }])),
     axes: [
-      { stroke: cssVar('--muted'), grid: { show: false }, ticks: { stroke: cssVar('--line') } },
+      // Whole seconds at least: buckets are a second wide or more.
+      { stroke: cssVar('--muted'), grid: { show: false }, ticks: { stroke: cssVar('--line') }, incrs: TIME_STEPS },
       ...Object.entries(scales).map(([key, format], i) => axis(key, i === 0 ? 3 : 1, format)),
     ],
     series: [
@@ -73,8 +76,11 @@ export function timeChart(name, figure, { series, scales }) {
     /** `data`: [times in s, ...one array per series], aligned. */
     update(data) {
       if (data[0].length === 0) return;
+      const none = noneText !== undefined && data.slice(1).every((column) => column.every((v) => !v));
+      holder.classList.toggle('none', none);
+      if (none) waiting.textContent = noneText;
       if (plot === null) {
-        waiting.remove();
+        holder.classList.add('drawn');
         plot = new uPlot(options(), data, holder);
         (window.relaydCharts ??= {})[name] = plot;
       } else {

@@ -51,7 +51,7 @@ function runRow(run, now) {
       fmt.el('div', { class: 'id' }, run.id),
     ),
     fmt.el('td', {}, fmt.el('div', { class: 'badges' }, fmt.stateBadge(fmt.el('span'), run.state), fmt.kindBadge(fmt.el('span'), run.kind))),
-    fmt.el('td', {}, fmt.clock(run.createdAt)),
+    fmt.el('td', { class: 'when' }, fmt.clock(run.createdAt)),
     fmt.el('td', { class: 'num' }, fmt.duration(fmt.runSeconds(run, now))),
     fmt.el('td', { class: 'num', 'data-figure': 'requests' }, fmt.count(totals?.requests)),
     fmt.el('td', { class: 'num' }, failed == null ? fmt.dash : fmt.percent(failed)),

@@ -44,6 +44,7 @@ const charts = {
       { label: 'sent/s', color: COLORS.amber },
     ],
     scales: { y: fmt.bytes },
+    noneText: 'The run sent no data_sent or data_received samples.',
   }),
   delivery: timeChart('delivery', $('chart-delivery'), {
     series: [
@@ -118,7 +119,7 @@ function tile(label, value, sub, { tone, id } = {}) {
 
 function renderTiles() {
   const totals = results?.totals;
-  const seconds = fmt.runSeconds(run, serverNow);
+  const requests = summaryRow('http_reqs');
   const iterations = summaryRow('iterations');
   const vus = summaryRow('vus');
   const received = summaryRow('data_received');
@@ -126,7 +127,7 @@ function renderTiles() {
   const checks = summaryRow('checks');
   const lastVus = results?.buckets.findLast((b) => b.vus != null)?.vus;
   $('tiles').replaceChildren(
-    tile('Requests', fmt.count(totals?.requests), totals && seconds > 0 ? `${fmt.perSecond(totals.requests / seconds)} on average` : '', { id: 'requests' }),
+    tile('Requests', fmt.count(totals?.requests), requests ? `${fmt.perSecond(requests.rate)} on average` : '', { id: 'requests' }),
     tile('Failed', fmt.percent(totals?.failureRate), totals ? `${fmt.count(totals.failed)} of ${fmt.count(totals.requests)} requests` : '', {
       tone: totals?.failed > 0 ? 'bad' : totals ? 'ok' : undefined,
       id: 'failed',
@@ -241,8 +242,7 @@ function renderSummary() {
         'tr',
         { 'data-metric': row.metric },
         fmt.el('td', { class: 'metric' }, row.metric, fmt.el('span', { class: 'dots' }, `${dots}:`)),
-        fmt.el('td', { class: 'main' }, main),
-        fmt.el('td', { class: 'extra' }, extra),
+        fmt.el('td', {}, fmt.el('span', { class: 'main' }, main), extra ? fmt.el('span', { class: 'extra' }, extra) : null),
       );
     }),
   );
