@@ -3,13 +3,15 @@
 // thread can make it for a v1 push and hand it over (structured clone), and small: a few sinks per
 // second of data, whatever the number of samples.
 //
-// v1 `Point` and `Points` values and stream samples go in one by one, as k6 adds them; a v1
-// `AggregatedPoints` (k6 ≤ v0.47 aggregated the requests itself) carries only the count and
-// min/max/avg of each duration: it adds its requests, failures, sums and extremes, but nothing to
-// the histograms, so percentiles cover the raw requests only. v2 values are k6's own per-bucket
-// sinks (v2-digest.ts).
+// v1 `Point` and `Points` values and stream samples go in one by one, as k6 adds them. A v1
+// `AggregatedPoints` (k6 aggregating itself, on the cloud's legacy config) carries only the count and
+// min/max/avg of each duration, of the requests inside its IQR bounds (k6 sends the outliers raw):
+// its requests, failures, sums and extremes count exactly, and its requests go into the histograms
+// at their average, so the percentiles of such a run are approximate (the only case where they are).
+// v2 values are k6's own per-bucket sinks (v2-digest.ts).
 //
 // Imported by the validation threads: nothing here may load the snappy binding.
+import { EXTRA_LOW, histogramIndex } from '../aggregate/histogram.js';
 import type { AggregatedHttpValues } from '../aggregate/types.js';
 import { v2SamplesFromV1 } from '../aggregate/v1-transcoder.js';
 import type { V1Envelope } from '../protocol/v1.js';
@@ -54,6 +56,10 @@ function addAggregated(sinks: MetricSinks, count: number, values: AggregatedHttp
     if (sink.count === 0 || max > sink.max) sink.max = max;
     sink.count += count;
     sink.sum += avg * count;
+    const index = histogramIndex(avg);
+    if (index >= 0) sink.buckets[index] = (sink.buckets[index] ?? 0) + count;
+    else if (index === EXTRA_LOW) sink.extraLow += count;
+    else sink.extraHigh += count;
   }
   const failed = values.http_req_failed;
   if (failed !== undefined) {

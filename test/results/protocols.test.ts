@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createV2State, finalFlushV2, histogramIndex, v2SamplesFromV1, type V1Envelope, type V2Sample } from '../../src/aggregate/index.js';
 import { encodeMetricSet, snappyCompress, type MetricSet } from '../../src/protocol/index.js';
 import { addSample } from '../../src/aggregate/v2-aggregator.js';
-import type { RunResults } from '../../src/results/index.js';
+import type { ResultBucket, RunResults } from '../../src/results/index.js';
 import { loadFixture } from '../emulator/fixtures.js';
 import { closeStack, createRun, openStack, pushItem, removeDir, tempDir, type ResultsStack } from './stack.js';
 
@@ -95,7 +95,7 @@ describe('the same requests through v1, v2 and the stream', () => {
   });
 
   it('totals and every non-counter summary row agree across the protocols', () => {
-    const [v1, v2, stream] = [results.v1, results.v2, results.stream];
+    const { v1, v2, stream } = results;
     assert.ok(v1 && v2 && stream);
     assert.deepEqual(v2.totals, v1.totals);
     assert.deepEqual(stream.totals, v1.totals);
@@ -105,13 +105,13 @@ describe('the same requests through v1, v2 and the stream', () => {
   });
 
   it('buckets: v1 and the stream give the same points; v2 the same requests in its 3 s buckets', () => {
-    const [v1, v2, stream] = [results.v1, results.v2, results.stream];
+    const { v1, v2, stream } = results;
     assert.ok(v1 && v2 && stream);
     assert.equal(v1.bucketMs, 1000);
     assert.deepEqual(stream.buckets, v1.buckets);
     assert.equal(v2.bucketMs, 3000);
     for (const bucket of v2.buckets) {
-      const inside = v1.buckets.filter((b) => b.t >= bucket.t && b.t < bucket.t + 3000);
+      const inside: ResultBucket[] = v1.buckets.filter((b) => b.t >= bucket.t && b.t < bucket.t + 3000);
       assert.equal(bucket.requests, inside.reduce((sum, b) => sum + b.requests, 0), `requests of the bucket at ${bucket.t}`);
       assert.equal(bucket.duration?.max, Math.max(...inside.map((b) => b.duration?.max ?? 0)));
     }
