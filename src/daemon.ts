@@ -112,7 +112,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     dataDir: config.dataDir,
     listenUrl: (): string => url,
   });
-  const pages = new WebPages({ admin, auth, logger: logger.child({ component: 'web' }) });
+  const pages = new WebPages({ admin, results, auth, logger: logger.child({ component: 'web' }) });
   const server = new IngestServer({
     api,
     admin,

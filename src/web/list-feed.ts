@@ -20,7 +20,7 @@ export interface RunListSnapshot {
 export interface ListSources {
   readonly status: () => Promise<StatusView>;
   readonly runs: () => readonly RunView[];
-  readonly results: ResultsSource | undefined;
+  readonly results: ResultsSource;
 }
 
 /** The list changes with every push; a slower beat than a run's page keeps the status probe cheap. */
@@ -38,7 +38,7 @@ export class ListFeed implements Feed {
   async next(): Promise<FeedMessage | null> {
     const { status, runs, results } = this.#sources;
     const listed = runs()
-      .map((view): ListedRun => ({ ...pageRun(view), totals: results?.get(view.id)?.totals ?? null }))
+      .map((view): ListedRun => ({ ...pageRun(view), totals: results.get(view.id)?.totals ?? null }))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     const { uptimeSeconds, upstream, ...steady } = await status();
     // Uptime and the probe's time change every call: alone they are no news.

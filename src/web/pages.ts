@@ -22,8 +22,7 @@ export const MAX_EVENT_STREAMS = 64;
 
 export interface WebPagesOptions {
   readonly admin: AdminApi;
-  /** The results engine (src/results); until it is wired in, the pages show each run's ledger only. */
-  readonly results?: ResultsSource;
+  readonly results: ResultsSource;
   readonly auth: RunnerAuth;
   readonly logger: Logger;
 }
@@ -51,7 +50,7 @@ function sendHtml(res: ServerResponse, status: number, html: string, headers: Re
 
 export class WebPages {
   readonly #admin: AdminApi;
-  readonly #results: ResultsSource | undefined;
+  readonly #results: ResultsSource;
   readonly #auth: RunnerAuth;
   readonly #streams: EventStreams;
 

@@ -48,7 +48,7 @@ export class RunFeed implements Feed {
   readonly intervalMs = INTERVAL_MS;
   readonly #runId: string;
   readonly #view: (runId: string) => RunView | undefined;
-  readonly #results: ResultsSource | undefined;
+  readonly #results: ResultsSource;
   readonly #unsubscribe: () => void;
   readonly #sentBuckets = new Map<number, string>();
   readonly #sentDelivery = new Map<number, string>();
@@ -56,11 +56,11 @@ export class RunFeed implements Feed {
   #resultsChanged = false;
   #started = false;
 
-  constructor(runId: string, view: (runId: string) => RunView | undefined, results: ResultsSource | undefined) {
+  constructor(runId: string, view: (runId: string) => RunView | undefined, results: ResultsSource) {
     this.#runId = runId;
     this.#view = view;
     this.#results = results;
-    this.#unsubscribe = results?.subscribe(runId, () => (this.#resultsChanged = true)) ?? (() => {});
+    this.#unsubscribe = results.subscribe(runId, () => (this.#resultsChanged = true));
   }
 
   next(): FeedMessage | null {
@@ -73,14 +73,14 @@ export class RunFeed implements Feed {
     this.#sentView = viewText;
     if (!this.#started) {
       this.#started = true;
-      const results = this.#results?.get(this.#runId) ?? null;
+      const results = this.#results.get(this.#runId) ?? null;
       if (results !== null) this.#remember(results);
       return { event: 'snapshot', data: { now, run, results } satisfies RunSnapshot };
     }
     const resultsChanged = this.#resultsChanged;
     this.#resultsChanged = false;
     if (!viewChanged && !resultsChanged) return null;
-    const results = resultsChanged ? this.#results?.get(this.#runId) : undefined;
+    const results = resultsChanged ? this.#results.get(this.#runId) : undefined;
     const update: RunUpdate = results === undefined ? { now, run } : { now, run, results: this.#delta(results) };
     return { event: 'update', data: update };
   }

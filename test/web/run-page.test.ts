@@ -14,6 +14,11 @@ import { eventually } from '../helpers/relayd.js';
 import { generateV1Pushes, RetryingV1Runner } from '../helpers/v1-traffic.js';
 import { artifactPath, useChromium } from './browser.js';
 
+// The functions given to page.evaluate and waitForFunction run in the page, whose globals these are
+// (the project's tsconfig has no DOM lib).
+declare const window: any;
+declare const document: any;
+
 const SECONDS = 20;
 const REQUESTS = 1600;
 /** Pushes sent before the page opens; the rest come while it watches. */
@@ -91,18 +96,18 @@ describe('the run page in Chromium', () => {
     await page.goto(link);
     const first = cloudFigures(await cloudRun(FIRST_PUSHES));
     await requestsShown(page, first.requests);
-    await page.waitForFunction((names) => names.every((name) => (window as any).relaydCharts?.[name]?.data[0].length > 0), CHARTS);
+    await page.waitForFunction((names) => names.every((name) => window.relaydCharts?.[name]?.data[0].length > 0), CHARTS);
     const p95 = parseFigure(await tileText(page, 'p95'));
     assert.ok(p95 >= first.p95 - 0.005 && p95 <= first.p95 + bucketWidth(first.p95) + 0.005, `page p95 ${p95} ms, the cloud's ${first.p95} ms (k6 histogram bucket ${bucketWidth(first.p95)} ms)`);
     assert.equal(await page.locator('#run-kind').innerText(), 'provisional');
 
     // Every chart has points, and its canvas has pixels drawn.
     const drawn = await page.evaluate((names) => {
-      const charts = (window as any).relaydCharts;
+      const charts = window.relaydCharts;
       return names.map((name) => {
         const plot = charts[name];
-        const canvas: HTMLCanvasElement = plot.root.querySelector('canvas');
-        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        const canvas = plot.root.querySelector('canvas');
+        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data as Uint8ClampedArray;
         let painted = 0;
         for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
         const points = (plot.data as (number | null)[][]).slice(1).reduce((n, column) => n + column.filter((v) => v != null).length, 0);
@@ -116,15 +121,15 @@ describe('the run page in Chromium', () => {
     const pointsBefore = drawn.find((c) => c.name === 'requests')!.points;
 
     // More data while the page is open: the figures move without a reload.
-    await page.evaluate(() => ((window as any).sameDocument = true));
+    await page.evaluate(() => (window.sameDocument = true));
     for (const push of pushes.slice(FIRST_PUSHES)) await runner.push(push);
     await runner.finish();
     const all = cloudFigures(await cloudRun(pushes.length));
     assert.equal(all.requests, REQUESTS);
     await requestsShown(page, all.requests);
     await page.waitForFunction(() => document.getElementById('run-state')?.textContent === 'finished');
-    assert.equal(await page.evaluate(() => (window as any).sameDocument), true, 'the same document: no reload');
-    const pointsAfter = await page.evaluate(() => (window as any).relaydCharts.requests.data[1].filter((v: number | null) => v != null).length);
+    assert.equal(await page.evaluate(() => window.sameDocument), true, 'the same document: no reload');
+    const pointsAfter = await page.evaluate(() => window.relaydCharts.requests.data[1].filter((v: number | null) => v != null).length);
     assert.ok(pointsAfter > pointsBefore, `the requests chart grew (${pointsBefore} → ${pointsAfter} points)`);
     const p95After = parseFigure(await tileText(page, 'p95'));
     assert.ok(p95After >= all.p95 - 0.005 && p95After <= all.p95 + bucketWidth(all.p95) + 0.005, `page p95 ${p95After} ms, the cloud's ${all.p95} ms`);
@@ -135,7 +140,7 @@ describe('the run page in Chromium', () => {
 
     const shown = { requests: await tileText(page, 'requests'), p95: await tileText(page, 'p95'), failed: await tileText(page, 'failed') };
     const summary = await page.locator('#summary').innerText();
-    assert.deepEqual(problems, [], 'no script error, nothing refused by the CSP');
+    assert.equal(problems.length, 0, `no script error, nothing refused by the CSP:\n${problems.join('\n')}`);
     const restarted = await stack.restart();
     await page.goto(`${restarted.url}/runs/${runner.runId}`);
     // The old page's event stream broke with the kill and retried the old port: expected errors.
@@ -157,7 +162,8 @@ describe('the run page in Chromium', () => {
     await page.screenshot({ path: await artifactPath('run-list.png'), fullPage: true });
 
     // The 404 page's own status is the one console error a browser reports.
-    assert.deepEqual(problems.filter((p) => !p.includes('404')), [], 'no script error after the restart');
+    const after = problems.filter((p) => !p.includes('404'));
+    assert.equal(after.length, 0, `no script error after the restart:\n${after.join('\n')}`);
     await page.close();
   });
 });
