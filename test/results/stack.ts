@@ -21,11 +21,11 @@ export async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'relayd-results-'));
 }
 
-/** Opens (or reopens) the stack on `dir`. */
-export async function openStack(dir: string): Promise<ResultsStack> {
+/** Opens (or reopens) the stack on `dir`; `now` is the engine's clock. */
+export async function openStack(dir: string, now?: () => number): Promise<ResultsStack> {
   const queue = await DurableQueue.open(dir);
   const runs = await RunRegistry.load(queue, { runTimeoutMs: 3_600_000, onBacklog: () => undefined });
-  const engine = await ResultsEngine.load({ queue, runs });
+  const engine = await ResultsEngine.load({ queue, runs, ...(now && { now }) });
   runs.observe(engine);
   return { dir, queue, runs, engine };
 }
