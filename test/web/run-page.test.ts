@@ -10,7 +10,8 @@ import type { Page } from 'playwright-core';
 import type { V1Envelope } from '../../src/aggregate/index.js';
 import type { EmulatedRun } from '../emulator/run.js';
 import { useChildStack } from '../helpers/child-stack.js';
-import { eventually } from '../helpers/relayd.js';
+import { eventually, useRelaydStack } from '../helpers/relayd.js';
+import { ScriptedRunner } from '../helpers/runner.js';
 import { generateV1Pushes, RetryingV1Runner } from '../helpers/v1-traffic.js';
 import { artifactPath, useChromium } from './browser.js';
 
@@ -68,9 +69,10 @@ async function requestsShown(page: Page, count: number): Promise<void> {
   await page.waitForFunction((text) => document.querySelector('.tile[data-figure="requests"] .value')?.textContent === text, expected, { timeout: 20_000 });
 }
 
+const chromium = useChromium();
+
 describe('the run page in Chromium', () => {
   const stack = useChildStack();
-  const chromium = useChromium();
 
   it('shows a provisional run at the link k6 prints, live, with the figures the cloud received, and again after kill -9', { timeout: 180_000 }, async () => {
     const problems: string[] = [];
@@ -165,5 +167,33 @@ describe('the run page in Chromium', () => {
     const after = problems.filter((p) => !p.includes('404'));
     assert.equal(after.length, 0, `no script error after the restart:\n${after.join('\n')}`);
     await page.close();
+  });
+});
+
+describe('the run page in Chromium, with runner tokens', () => {
+  const token = 'browser-page-token-31c4';
+  const stack = useRelaydStack({ 'accept-token': token });
+
+  it('challenges a browser without the token, and shows the run with it as the Basic password', { timeout: 60_000 }, async () => {
+    const runner = new ScriptedRunner(stack.relayd.url, { token: `Token ${token}` });
+    assert.equal((await runner.create()).status, 200);
+    assert.equal((await runner.push()).status, 200);
+    const link = `${stack.relayd.url}/runs/${runner.runId}`;
+
+    // Without credentials the browser is challenged; headless, nobody answers its prompt (the
+    // page behind it, 401 "Sign in", is checked in pages-http.test.ts).
+    const stranger = await chromium.browser.newContext();
+    await assert.rejects((await stranger.newPage()).goto(link), /ERR_INVALID_AUTH_CREDENTIALS/);
+    await stranger.close();
+
+    const member = await chromium.browser.newContext({ httpCredentials: { username: 'me', password: token } });
+    const page = await member.newPage();
+    page.setDefaultTimeout(20_000);
+    assert.equal((await page.goto(link))?.status(), 200);
+    // The event stream went through with the same credentials: the figures arrived.
+    await page.waitForFunction(() => document.getElementById('live')?.dataset.state === 'live');
+    await page.waitForFunction(() => /\d/.test(document.querySelector('.tile[data-figure="requests"] .value')?.textContent ?? ''));
+    assert.ok(!(await page.content()).includes(token), 'the page shows no token');
+    await member.close();
   });
 });
