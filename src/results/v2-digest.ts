@@ -4,10 +4,10 @@
 // skipped: the results merge every tag set of a metric. Runs after ingest validated the body
 // (v2-scan.ts), so the wire is well-formed; a surprise still only throws, never loops.
 import protobuf from 'protobufjs';
-import { decodeSpans } from '../aggregate/histogram.js';
+import { decodeSpans, MIN_RESOLUTION, type BucketCounts } from '../aggregate/histogram.js';
 import type { BucketSpan } from '../aggregate/types.js';
 import { sinksAt, type PushDigest } from './digest.js';
-import { mergeSink, reindex, sinkOf } from './sinks.js';
+import { mergeSink, reindex, sinkOf, type MetricSink, type TrendSink } from './sinks.js';
 
 const VARINT = 0;
 const LENGTH = 2;
@@ -72,64 +72,118 @@ function readSeries(reader: protobuf.Reader, end: number, metric: string, type: 
         reader.skipType(valueTag & 7);
         continue;
       }
-      const valueEnd = reader.uint32() + reader.pos;
-      const value = readValue(reader, valueEnd, type);
-      mergeSink(sinkOf(sinksAt(digest, value.second), metric, type), value.sink);
+      readValue(reader, reader.uint32() + reader.pos, type);
+      mergeValue(sinkOf(sinksAt(digest, value.second), metric, type));
     }
   }
 }
 
-type ValueSink = Parameters<typeof mergeSink>[1];
+/**
+ * The value being read. One scratch record, reused for every value of every push: a 1000-series push
+ * holds thousands of values, and an object (and arrays) per value cost more than the walk itself.
+ */
+const value = {
+  second: 0,
+  /** counter value, gauge last */
+  number: 0,
+  count: 0,
+  sum: 0,
+  min: 0,
+  max: 0,
+  avg: 0,
+  nonzero: 0,
+  total: 0,
+  extraLow: 0,
+  extraHigh: 0,
+  minResolution: MIN_RESOLUTION,
+  counters: [] as number[],
+  spans: [] as number[],
+};
 
-/** One Counter/Gauge/Rate/TrendHdr value (field numbers: v2-schema.ts) as a sink of its own. */
-function readValue(reader: protobuf.Reader, end: number, type: (typeof TYPES)[number]): { second: number; sink: ValueSink } {
-  let second = 0;
-  let counter = 0;
-  const gauge = { type: 'gauge' as const, last: 0, count: 0, sum: 0, min: 0, max: 0 };
-  let avg = 0;
-  const rate = { type: 'rate' as const, nonzero: 0, total: 0 };
-  const trend = { type: 'trend' as const, buckets: {}, extraLow: 0, extraHigh: 0, sum: 0, count: 0, min: 0, max: 0 };
-  const counters: number[] = [];
-  const spans: BucketSpan[] = [];
-  let minResolution = 0.001;
+/** One Counter/Gauge/Rate/TrendHdr value (field numbers: v2-schema.ts) into `value`. */
+function readValue(reader: protobuf.Reader, end: number, type: (typeof TYPES)[number]): void {
+  value.second = value.number = value.count = value.sum = value.min = value.max = value.avg = 0;
+  value.nonzero = value.total = value.extraLow = value.extraHigh = 0;
+  value.minResolution = MIN_RESOLUTION;
+  value.counters.length = value.spans.length = 0;
+  const trend = type === 'trend';
   while (reader.pos < end) {
     const tag = reader.uint32();
     const field = tag >>> 3;
     const wire = tag & 7;
-    if (field === 1 && wire === LENGTH) second = readTimestamp(reader, reader.uint32() + reader.pos);
-    else if (type === 'counter' && field === 2) counter = reader.double();
-    else if (type === 'gauge' && field >= 2 && field <= 6) {
-      if (field === 3) gauge.count = reader.uint32();
-      else if (field === 2) gauge.last = reader.double();
-      else if (field === 4) gauge.min = reader.double();
-      else if (field === 5) gauge.max = reader.double();
-      else avg = reader.double();
-    } else if (type === 'rate' && (field === 2 || field === 3)) {
-      if (field === 2) rate.nonzero = reader.uint32();
-      else rate.total = reader.uint32();
-    } else if (type === 'trend' && field === 2) {
-      if (wire === LENGTH) for (const packedEnd = reader.uint32() + reader.pos; reader.pos < packedEnd; ) counters.push(reader.uint32());
-      else counters.push(reader.uint32());
-    } else if (type === 'trend' && field === 3 && wire === LENGTH) spans.push(readSpan(reader, reader.uint32() + reader.pos));
-    else if (type === 'trend' && field === 5) trend.sum = reader.double();
-    else if (type === 'trend' && field === 6) trend.count = reader.uint32();
-    else if (type === 'trend' && field === 7) trend.min = reader.double();
-    else if (type === 'trend' && field === 8) trend.max = reader.double();
-    else if (type === 'trend' && field === 9) trend.extraLow = reader.uint32();
-    else if (type === 'trend' && field === 10) trend.extraHigh = reader.uint32();
-    else if (type === 'trend' && field === 11) minResolution = reader.double();
+    if (field === 1 && wire === LENGTH) value.second = readTimestamp(reader, reader.uint32() + reader.pos);
+    else if (type === 'counter' && field === 2) value.number = reader.double();
+    else if (type === 'gauge' && field === 2) value.number = reader.double();
+    else if (type === 'gauge' && field === 3) value.count = reader.uint32();
+    else if (type === 'gauge' && field === 4) value.min = reader.double();
+    else if (type === 'gauge' && field === 5) value.max = reader.double();
+    else if (type === 'gauge' && field === 6) value.avg = reader.double();
+    else if (type === 'rate' && field === 2) value.nonzero = reader.uint32();
+    else if (type === 'rate' && field === 3) value.total = reader.uint32();
+    else if (trend && field === 2 && wire === LENGTH) readPackedCounters(reader, reader.uint32() + reader.pos);
+    else if (trend && field === 2) value.counters.push(reader.uint32());
+    else if (trend && field === 3 && wire === LENGTH) readSpan(reader, reader.uint32() + reader.pos);
+    else if (trend && field === 5) value.sum = reader.double();
+    else if (trend && field === 6) value.count = reader.uint32();
+    else if (trend && field === 7) value.min = reader.double();
+    else if (trend && field === 8) value.max = reader.double();
+    else if (trend && field === 9) value.extraLow = reader.uint32();
+    else if (trend && field === 10) value.extraHigh = reader.uint32();
+    else if (trend && field === 11) value.minResolution = reader.double();
     else reader.skipType(wire);
   }
-  switch (type) {
+}
+
+/** Adds the value just read to `sink` (of the metric's type), as mergeSink would add it as a sink of its own. */
+function mergeValue(sink: MetricSink): void {
+  switch (sink.type) {
     case 'counter':
-      return { second, sink: { type, sum: counter } };
+      sink.sum += value.number;
+      return;
     case 'gauge':
-      return { second, sink: { ...gauge, sum: avg * gauge.count } };
+      mergeSink(sink, { type: 'gauge', last: value.number, count: value.count, sum: value.avg * value.count, min: value.min, max: value.max });
+      return;
     case 'rate':
-      return { second, sink: rate };
+      sink.nonzero += value.nonzero;
+      sink.total += value.total;
+      return;
     case 'trend':
-      return { second, sink: { ...trend, buckets: reindex(decodeSpans(counters, spans), minResolution) } };
+      if (value.minResolution !== MIN_RESOLUTION) {
+        mergeSink(sink, { ...trendOfValue(), buckets: reindex(decodeSpans(value.counters, spanList()), value.minResolution) });
+        return;
+      }
+      mergeSink(sink, trendOfValue());
+      addSpans(sink.buckets);
   }
+}
+
+/** The value's trend figures, without its buckets (added apart, straight from the spans). */
+function trendOfValue(): TrendSink {
+  const { sum, count, min, max, extraLow, extraHigh } = value;
+  return { type: 'trend', buckets: {}, extraLow, extraHigh, sum, count, min, max };
+}
+
+/** The span encoding (histogram.ts decodeSpans) walked into `buckets` directly. */
+function addSpans(buckets: BucketCounts): void {
+  const { counters, spans } = value;
+  let next = 0;
+  let position = 0;
+  for (let i = 0; i < spans.length; i += 2) {
+    position = i === 0 ? (spans[i] as number) : position + (spans[i] as number);
+    for (let j = 0, length = spans[i + 1] as number; j < length; j++) {
+      const count = counters[next++];
+      if (count === undefined) throw new RangeError(`spans cover more than the ${counters.length} counters`);
+      buckets[position] = (buckets[position] ?? 0) + count;
+      position++;
+    }
+  }
+  if (next !== counters.length) throw new RangeError(`spans cover ${next} of ${counters.length} counters`);
+}
+
+function spanList(): BucketSpan[] {
+  const list: BucketSpan[] = [];
+  for (let i = 0; i < value.spans.length; i += 2) list.push({ offset: value.spans[i] as number, length: value.spans[i + 1] as number });
+  return list;
 }
 
 /** google.protobuf.Timestamp{seconds=1, nanos=2}: the whole seconds (k6 buckets start on them). */
@@ -143,14 +197,37 @@ function readTimestamp(reader: protobuf.Reader, end: number): number {
   return seconds;
 }
 
-/** BucketSpan{offset=1, length=2}. */
-function readSpan(reader: protobuf.Reader, end: number): BucketSpan {
-  const span = { offset: 0, length: 0 };
+/**
+ * Packed uint32 histogram counts (most of a push's bytes) into `value.counters`: a byte loop over the
+ * reader's buffer, as Reader.uint32 per count was most of the walk's time.
+ */
+function readPackedCounters(reader: protobuf.Reader, end: number): void {
+  const buf = reader.buf;
+  let pos = reader.pos;
+  while (pos < end) {
+    let byte = buf[pos++] as number;
+    let count = byte & 0x7f;
+    for (let shift = 7; byte >= 0x80 && shift < 35; shift += 7) {
+      byte = buf[pos++] as number;
+      count += (byte & 0x7f) * 2 ** shift;
+    }
+    // Go writes a uint32 in at most 5 bytes; a longer varint only wastes the rest of its bytes here.
+    while (byte >= 0x80 && pos < end) byte = buf[pos++] as number;
+    value.counters.push(count);
+  }
+  if (pos > end) throw new RangeError('packed counts run past their field');
+  reader.pos = pos;
+}
+
+/** BucketSpan{offset=1, length=2}, appended to `value.spans` as offset, length. */
+function readSpan(reader: protobuf.Reader, end: number): void {
+  let offset = 0;
+  let length = 0;
   while (reader.pos < end) {
     const tag = reader.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === VARINT) span.offset = reader.uint32();
-    else if (tag >>> 3 === 2 && (tag & 7) === VARINT) span.length = reader.uint32();
+    if (tag >>> 3 === 1 && (tag & 7) === VARINT) offset = reader.uint32();
+    else if (tag >>> 3 === 2 && (tag & 7) === VARINT) length = reader.uint32();
     else reader.skipType(tag & 7);
   }
-  return span;
+  value.spans.push(offset, length);
 }
