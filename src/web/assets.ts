@@ -70,13 +70,13 @@ export function sendAsset(name: string, req: IncomingMessage, res: ServerRespons
   return true;
 }
 
-export function sendFile(file: Loaded, req: IncomingMessage, res: ServerResponse, status = 200): void {
+export function sendFile(file: Loaded, req: IncomingMessage, res: ServerResponse): void {
   const headers = { ...PAGE_HEADERS, etag: file.etag, 'content-type': file.type };
-  if (status === 200 && req.headers['if-none-match'] === file.etag) {
+  if (req.headers['if-none-match'] === file.etag) {
     res.writeHead(304, headers);
     res.end();
     return;
   }
-  res.writeHead(status, { ...headers, 'content-length': file.body.byteLength });
+  res.writeHead(200, { ...headers, 'content-length': file.body.byteLength });
   res.end(file.body);
 }

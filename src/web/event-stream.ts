@@ -3,7 +3,7 @@
 // between two asks go out together), sends a comment as a heartbeat when idle so proxies and the
 // browser keep the connection, skips a turn while the client has not read what it was sent, and
 // stops asking once the client is gone. The number of open streams is bounded.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '../observe/index.js';
 import { PAGE_HEADERS } from './assets.js';
 
@@ -35,12 +35,8 @@ export class EventStreams {
     this.#log = logger;
   }
 
-  get open(): number {
-    return this.#open;
-  }
-
   /** Starts streaming `feed` to the client; false (nothing sent) when `max` streams are open already. */
-  start(req: IncomingMessage, res: ServerResponse, feed: Feed): boolean {
+  start(res: ServerResponse, feed: Feed): boolean {
     if (this.#open >= this.#max) return false;
     this.#open += 1;
     res.writeHead(200, { ...PAGE_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
@@ -68,7 +64,6 @@ export class EventStreams {
       }
     };
     const timer = setInterval(() => void turn(), feed.intervalMs);
-    req.socket.setTimeout(0);
     res.once('close', () => {
       clearInterval(timer);
       feed.close();

@@ -12,7 +12,7 @@ import type { RunnerAuth } from '../ingest/runner-auth.js';
 import type { Logger } from '../observe/index.js';
 import type { ResultsSource } from '../results/types.js';
 import { PAGE_HEADERS, pageFile, sendAsset, sendFile } from './assets.js';
-import { EventStreams } from './event-stream.js';
+import { EventStreams, type Feed } from './event-stream.js';
 import { ListFeed } from './list-feed.js';
 import { BASIC_CHALLENGE, pageAllowed } from './page-auth.js';
 import { RunFeed } from './run-feed.js';
@@ -78,13 +78,13 @@ export class WebPages {
   listEvents(req: IncomingMessage, res: ServerResponse): void {
     this.#checkJson(req);
     const feed = new ListFeed({ status: () => this.#admin.statusView(), runs: () => this.#admin.runList().runs, results: this.#results });
-    this.#stream(req, res, feed);
+    this.#stream(res, feed);
   }
 
   runEvents(req: IncomingMessage, res: ServerResponse, runId: string): void {
     this.#checkJson(req);
     if (this.#admin.runView(runId) === undefined) throw new RelaydError('RELAYD_UNKNOWN_RUN', runId);
-    this.#stream(req, res, new RunFeed(runId, (id) => this.#admin.runView(id), this.#results));
+    this.#stream(res, new RunFeed(runId, (id) => this.#admin.runView(id), this.#results));
   }
 
   /** Scripts and styles hold no run data: served without a token, so the sign-in page can be styled. */
@@ -92,8 +92,8 @@ export class WebPages {
     if (!sendAsset(name, req, res)) throw new RelaydError('RELAYD_NOT_FOUND', `/ui/${name}`);
   }
 
-  #stream(req: IncomingMessage, res: ServerResponse, feed: RunFeed | ListFeed): void {
-    if (this.#streams.start(req, res, feed)) return;
+  #stream(res: ServerResponse, feed: Feed): void {
+    if (this.#streams.start(res, feed)) return;
     feed.close();
     throw new RelaydError('RELAYD_TOO_MANY_VIEWERS', `${MAX_EVENT_STREAMS} open`);
   }

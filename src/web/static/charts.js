@@ -64,7 +64,6 @@ export function timeChart(name, figure, { series, scales, noneText }) {
         width: 2,
         fill: s.fill ? `${s.color}22` : undefined,
         spanGaps: false,
-        points: { show: false },
         value: (_u, v) => (v == null ? '–' : (s.format ?? scales[s.scale ?? 'y'])(v)),
       })),
     ],

@@ -9,6 +9,11 @@ export function count(n) {
   return n == null ? dash : integer.format(n);
 }
 
+/** `1 request`, `3 requests`. */
+export function counted(n, noun) {
+  return `${count(n)} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 export function number(n) {
   return n == null ? dash : decimal.format(n);
 }

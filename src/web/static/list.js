@@ -12,7 +12,7 @@ function renderHealth(status) {
   const diskShare = disk ? disk.usedBytes / disk.maxBytes : null;
   $('health').replaceChildren(
     tile('Cloud', upstream.reachable ? 'reachable' : 'unreachable', upstream.url, upstream.reachable ? 'ok' : 'bad'),
-    tile('Backlog', `${fmt.count(backlog.requests)} requests`, `${fmt.bytes(backlog.bytes)} in ${fmt.count(backlog.runs)} runs`, backlog.requests > 0 ? 'warn' : 'ok'),
+    tile('Backlog', fmt.counted(backlog.requests, 'request'), `${fmt.bytes(backlog.bytes)} in ${fmt.counted(backlog.runs, 'run')}`, backlog.requests > 0 ? 'warn' : 'ok'),
     tile('Oldest queued', backlog.oldestAgeSeconds == null ? 'none' : fmt.duration(backlog.oldestAgeSeconds), 'how far forwarding lags'),
     tile(
       'Disk',
@@ -64,7 +64,7 @@ function runRow(run, now) {
 
 function onSnapshot({ now, status, runs }) {
   renderHealth(status);
-  $('runs-count').textContent = `${runs.length} ${runs.length === 1 ? 'run' : 'runs'}`;
+  $('runs-count').textContent = fmt.counted(runs.length, 'run');
   $('runs').tBodies[0].replaceChildren(...runs.map((run) => runRow(run, now)));
   $('runs').hidden = runs.length === 0;
   $('empty').hidden = runs.length > 0;

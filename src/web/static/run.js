@@ -129,7 +129,7 @@ function renderTiles() {
   $('tiles').replaceChildren(
     tile('Requests', fmt.count(totals?.requests), requests ? `${fmt.perSecond(requests.rate)} on average` : '', { id: 'requests' }),
     tile('Failed', fmt.percent(totals?.failureRate), totals ? `${fmt.count(totals.failed)} of ${fmt.count(totals.requests)} requests` : '', {
-      tone: totals?.failed > 0 ? 'bad' : totals ? 'ok' : undefined,
+      tone: totals?.requests ? (totals.failed > 0 ? 'bad' : 'ok') : undefined,
       id: 'failed',
     }),
     tile('p95 response time', fmt.ms(totals?.p95), 'http_req_duration', { id: 'p95' }),
@@ -154,8 +154,8 @@ function renderDelivery() {
   $('delivery-bar').setAttribute('aria-valuenow', String(Math.round(share * 100)));
   let note;
   if (waiting === 0 && persisted.requests > 0) note = 'everything relayd holds has reached the cloud';
-  else if (run.upstreamId == null && run.provisional) note = `${fmt.count(waiting)} requests wait for the cloud to answer the run's create`;
-  else if (waiting > 0) note = `${fmt.count(waiting)} requests (${fmt.bytes(pending.bytes)}) wait to be delivered`;
+  else if (run.upstreamId == null && run.provisional) note = `${fmt.counted(waiting, 'request')} held until the cloud answers the run's create`;
+  else if (waiting > 0) note = `${fmt.counted(waiting, 'request')} (${fmt.bytes(pending.bytes)}) still to deliver`;
   else note = 'no data yet';
   $('delivery-note').textContent = note;
   const samples = (t) => `${fmt.count(t.samples)} samples · ${fmt.bytes(t.bytes)}`;
