@@ -41,7 +41,7 @@ const v1Parse = median((i) => JSON.parse(gunzipSync(v1[i % v1.length]!.body).toS
 const envelopes = await Promise.all(v1.map(async (push) => (await decodeV1Push(push.body, 'gzip', limits)).envelopes));
 const v1Digest = median((i) => digestV1(envelopes[i % envelopes.length]!), ROUNDS);
 const digests: PushDigest[] = [...v2.map((pb) => digestMetricSet(pb)), ...envelopes.map((list) => digestV1(list))];
-const state = RunResultsState.empty('bench', 0);
+const state = RunResultsState.empty('bench');
 const merge = median((i) => state.add(digests[i % digests.length]!), ROUNDS);
 const core = JSON.stringify(state.core).length;
 

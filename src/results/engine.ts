@@ -84,6 +84,8 @@ export class ResultsEngine implements ResultsSource {
         after = (items.at(-1) as { seq: number }).seq;
       }
     }
+    // An evicted run with items still queued was just rebuilt from them: it goes again.
+    engine.#evict();
     options.queue.guardRemovals((runId, seq) => engine.settle(runId, seq));
     return engine;
   }
@@ -112,7 +114,7 @@ export class ResultsEngine implements ResultsSource {
   created(runId: string, thresholds: Readonly<Record<string, readonly string[]>> | undefined): void {
     const state = this.#stateOf(runId);
     if (thresholds !== undefined) state.setThresholds(thresholds);
-    this.#changed(runId);
+    this.#changed(runId, this.#now());
   }
 
   /** An item of the run was stored under `seq` and acknowledged; `digest` its v1 validation's, if any. */
@@ -184,21 +186,25 @@ export class ResultsEngine implements ResultsSource {
       this.#log?.warn({ err, runId, seq }, 'an item could not be read for the run results');
     }
     state.core.seq = seq;
-    this.#changed(runId);
+    this.#changed(runId, item.receivedAt);
   }
 
   #stateOf(runId: string): RunResultsState {
     let state = this.#states.get(runId);
     if (state === undefined) {
-      state = RunResultsState.empty(runId, this.#now());
+      state = RunResultsState.empty(runId);
       this.#states.set(runId, state);
     }
     return state;
   }
 
-  #changed(runId: string): void {
+  /**
+   * Marks the run to write and to tell its listeners. `dataAt`: when its data, thresholds or finish
+   * changed (an item's receivedAt, so that results rebuilt at a start keep their age).
+   */
+  #changed(runId: string, dataAt?: number): void {
     const state = this.#states.get(runId);
-    if (state) state.core.changedAt = this.#now();
+    if (state && dataAt !== undefined) state.core.changedAt = Math.max(state.core.changedAt, dataAt);
     this.#unsaved.add(runId);
     this.#unnotified.add(runId);
   }

@@ -47,7 +47,10 @@ export interface RunResultsCore {
   firstAt: number | null;
   lastAt: number | null;
   finished: boolean;
-  /** Wall-clock ms of the last change (retention evicts the least recently changed runs first). */
+  /**
+   * Wall-clock ms of the last data, thresholds or finish (not delivery points): open buckets close
+   * after a quiet while, and retention evicts the least recently changed runs first.
+   */
   changedAt: number;
 }
 
@@ -68,7 +71,7 @@ export class RunResultsState {
     this.delivery = delivery;
   }
 
-  static empty(runId: string, now: number): RunResultsState {
+  static empty(runId: string): RunResultsState {
     return new RunResultsState({
       runId,
       bucketMs: null,
@@ -79,7 +82,7 @@ export class RunResultsState {
       firstAt: null,
       lastAt: null,
       finished: false,
-      changedAt: now,
+      changedAt: 0,
     });
   }
 

@@ -45,8 +45,8 @@ export async function createRun(stack: ResultsStack, runId: string, createBody: 
   return stack.runs.createConfirmed(runId, { name, authorization: null, userAgent: null, ...(thresholds && { thresholds }) });
 }
 
-export function pushItem(protocol: 'v1' | 'v2' | 'stream', body: Uint8Array, headers: Record<string, string> = {}): QueueItem {
-  return { kind: 'push', protocol, headers, body, receivedAt: Date.now(), samples: 1 };
+export function pushItem(protocol: 'v1' | 'v2' | 'stream', body: Uint8Array, headers: Record<string, string> = {}, receivedAt = Date.now()): QueueItem {
+  return { kind: 'push', protocol, headers, body, receivedAt, samples: 1 };
 }
 
 /** Feeds a capture (create, pushes, finish) into run `runId`; `digestOf` supplies a validation digest. */
