@@ -17,6 +17,8 @@ export async function openEventStream(url: string, headers: Record<string, strin
   const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
+  // A read left waiting by a timed-out next() is the next call's: its chunk must not be lost.
+  let reading: ReturnType<typeof reader.read> | null = null;
   const next = async (timeoutMs = 10_000): Promise<StreamEvent> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -34,7 +36,9 @@ export async function openEventStream(url: string, headers: Record<string, strin
       if (left <= 0) throw new Error(`no event from ${url} within ${timeoutMs} ms`);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no event from ${url} within ${timeoutMs} ms`)), left)));
-      const chunk = await Promise.race([reader.read(), timeout]).finally(() => clearTimeout(timer));
+      reading ??= reader.read();
+      const chunk = await Promise.race([reading, timeout]).finally(() => clearTimeout(timer));
+      reading = null;
       if (chunk.done) throw new Error(`${url}: the stream ended`);
       buffer += chunk.value;
     }

@@ -13,6 +13,9 @@ import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
 import { openEventStream, type EventStreamClient } from './event-stream-client.js';
 
+/** Long enough for the results engine (about 1 s) and the stream (1 s) to pass a change on. */
+const QUIET_MS = 4000;
+
 /** What Chromium sends for a page it navigates to. */
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8';
 
@@ -97,10 +100,33 @@ describe('run pages over HTTP', () => {
       assert.equal(snapshot.run.received.requests, 1);
 
       assert.equal((await runner.push()).status, 200);
-      let update: RunUpdate;
-      do update = (await stream.next()).data as RunUpdate;
-      while (update.run.received.requests < 2);
-      assert.equal(update.run.received.requests, 2);
+      // Updates until the run is quiet, merged as the page merges them: each carries only the
+      // buckets that are new or changed, and together they make what a fresh snapshot holds.
+      let buckets = snapshot.results?.buckets ?? [];
+      let last: RunUpdate | undefined;
+      let withResults = 0;
+      for (;;) {
+        const next = await stream.next(QUIET_MS).catch(() => null);
+        if (next === null) break;
+        assert.equal(next.event, 'update');
+        last = next.data as RunUpdate;
+        if (last.results === undefined) continue;
+        withResults += 1;
+        const { buckets: changed, bucketsFrom } = last.results;
+        const byTime = new Map(buckets.filter((b) => bucketsFrom === null || b.t >= bucketsFrom).map((b) => [b.t, b]));
+        for (const bucket of changed) byTime.set(bucket.t, bucket);
+        buckets = [...byTime.values()].sort((a, b) => a.t - b.t);
+      }
+      assert.equal(last?.run.received.requests, 2);
+      assert.ok(withResults > 0, 'an update carried the new results');
+      const fresh = await openEventStream(`${stack.relayd.url}/runs/${runner.runId}/events`);
+      try {
+        const again = (await fresh.next()).data as RunSnapshot;
+        assert.ok(again.results !== null && again.results.totals.requests > 0);
+        assert.deepEqual(buckets, again.results.buckets, 'snapshot + updates = a fresh snapshot');
+      } finally {
+        fresh.close();
+      }
     } finally {
       stream.close();
     }
