@@ -27,6 +27,12 @@ interface Route {
 
 const RUN_ID = RUN_ID_PATTERN.source.slice(1, -1);
 
+/** Whether a browser asked (HTML); the answer varies with Accept, which caches must know. */
+function negotiated(req: IncomingMessage, res: ServerResponse): boolean {
+  res.setHeader('vary', 'Accept');
+  return prefersHtml(req.headers.accept);
+}
+
 export interface IngestServerOptions {
   readonly api: CloudApi;
   readonly admin: AdminApi;
@@ -89,12 +95,12 @@ export class IngestServer {
       {
         method: 'GET',
         pattern: /^\/runs$/,
-        handler: (req, res) => (prefersHtml(req.headers.accept) ? pages.listPage(req, res) : admin.listRuns(res)),
+        handler: (req, res) => (negotiated(req, res) ? pages.listPage(req, res) : admin.listRuns(res)),
       },
       {
         method: 'GET',
         pattern: runPath('/runs'),
-        handler: (req, res, id) => (prefersHtml(req.headers.accept) ? pages.runPage(req, res, id) : admin.showRun(id, res)),
+        handler: (req, res, id) => (negotiated(req, res) ? pages.runPage(req, res, id) : admin.showRun(id, res)),
       },
       { method: 'GET', pattern: /^\/events$/, handler: (req, res) => pages.listEvents(req, res) },
       { method: 'GET', pattern: new RegExp(`^/runs/(${RUN_ID})/events$`), handler: (req, res, id) => pages.runEvents(req, res, id) },

@@ -41,6 +41,7 @@ describe('run pages over HTTP', () => {
       const answer = await get(link, accept === undefined ? {} : { accept });
       assert.equal(answer.status, 200, `Accept: ${accept}`);
       assert.equal(answer.headers['content-type'], 'application/json', `Accept: ${accept}`);
+      assert.equal(answer.headers.vary, 'Accept');
       assert.deepEqual(runViewSchema.parse(JSON.parse(answer.text)), api, `Accept: ${accept} gets the admin API's view`);
     }
     const list = await get(`${stack.relayd.url}/runs`, { accept: '*/*' });
@@ -49,6 +50,7 @@ describe('run pages over HTTP', () => {
     const page = await get(link, { accept: BROWSER_ACCEPT });
     assert.equal(page.status, 200);
     assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(page.headers.vary, 'Accept');
     assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
     assert.match(page.text, /<script type="module" src="\/ui\/run\.js"><\/script>/);
     assert.doesNotMatch(page.text, /(?:src|href)="(?:https?:)?\/\//, 'nothing loads from another origin');
