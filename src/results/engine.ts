@@ -115,6 +115,9 @@ export class ResultsEngine implements ResultsSource {
     const state = this.#stateOf(runId);
     if (thresholds !== undefined) state.setThresholds(thresholds);
     this.#changed(runId, this.#now());
+    // Written at once: a confirmed run's create is not queued, so a crash before the next round
+    // would lose its thresholds (a provisional run's are read again from its queued create).
+    void this.#saveNow([runId]);
   }
 
   /** An item of the run was stored under `seq` and acknowledged; `digest` its v1 validation's, if any. */
@@ -155,7 +158,7 @@ export class ResultsEngine implements ResultsSource {
       }
     }
     this.#evict();
-    await this.#save([...this.#unsaved]).catch((err: unknown) => this.#log?.warn({ err }, 'writing run results failed'));
+    await this.#saveNow([...this.#unsaved]);
     this.#notify();
   }
 
@@ -165,7 +168,7 @@ export class ResultsEngine implements ResultsSource {
     this.#timer = null;
     if (this.#draining) clearImmediate(this.#draining);
     this.#drain();
-    await this.#save([...this.#unsaved]);
+    await this.#saveNow([...this.#unsaved]);
   }
 
   #drain(): void {
@@ -230,6 +233,11 @@ export class ResultsEngine implements ResultsSource {
     });
     this.#writing = write.catch(() => undefined);
     return write;
+  }
+
+  /** #save, logging a failure (the store reports and recovers from it; the runs stay unsaved). */
+  #saveNow(runIds: string[]): Promise<void> {
+    return this.#save(runIds).catch((err: unknown) => this.#log?.warn({ err }, 'writing run results failed'));
   }
 
   #notify(): void {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { RunResults } from '../../src/results/index.js';
-import { closeStack, feedCapture, openStack, removeDir, tempDir, type ResultsStack } from './stack.js';
+import { closeStack, createRun, feedCapture, openStack, removeDir, tempDir, type ResultsStack } from './stack.js';
 
 /** A process that dies without writing its results: the queue's own writes are on disk, nothing else. */
 async function crash(stack: ResultsStack): Promise<void> {
@@ -56,6 +56,12 @@ describe('results across restarts', () => {
     const after = await reopen();
     assert.deepEqual(after, before);
     assert.ok(after && after.totals.requests > 481, 'the extra push counts once');
+  });
+
+  it("a confirmed run's thresholds are written at its create, before any round", async () => {
+    await createRun(stack, 'run', Buffer.from(JSON.stringify({ name: 'x', thresholds: { http_reqs: ['count>10'] } })));
+    await crash(stack);
+    assert.deepEqual((await reopen())?.thresholds, [{ metric: 'http_reqs', source: 'count>10', passed: null }]);
   });
 
   it('an item leaves the inbox only once the results that include it are written', async () => {
