@@ -28,6 +28,11 @@ export const MAX_RUNS = 100;
 /** Open buckets of a run that got no data for this long (wall clock) close: its runner went quiet. */
 const IDLE_CLOSE_MS = 30_000;
 const TICK_MS = 1000;
+/**
+ * Digesting on its own turn of the event loop gives way after this long: a burst of 1000-series v2
+ * pushes (a few ms each) must not hold the acknowledgements of the pushes behind it.
+ */
+const DRAIN_SLICE_MS = 10;
 /** Items read back from the inbox per query at start. */
 const RECOVERY_PAGE = 64;
 
@@ -123,7 +128,7 @@ export class ResultsEngine implements ResultsSource {
   /** An item of the run was stored under `seq` and acknowledged; `digest` its v1 validation's, if any. */
   stored(runId: string, item: QueueItem, seq: number, digest?: PushDigest): void {
     this.#pending.push({ runId, item, seq, digest });
-    this.#draining ??= setImmediate(() => this.#drain());
+    this.#draining ??= setImmediate(() => this.#drainSlice());
   }
 
   /**
@@ -171,10 +176,21 @@ export class ResultsEngine implements ResultsSource {
     await this.#saveNow([...this.#unsaved]);
   }
 
+  /** Digests every pending item now (a reader or a removal needs them). */
   #drain(): void {
     if (this.#draining) clearImmediate(this.#draining);
     this.#draining = null;
     for (const pending of this.#pending.splice(0)) this.#apply(pending);
+  }
+
+  /** Digests pending items for up to DRAIN_SLICE_MS, then lets I/O in before going on. */
+  #drainSlice(): void {
+    this.#draining = null;
+    const until = performance.now() + DRAIN_SLICE_MS;
+    let done = 0;
+    while (done < this.#pending.length && performance.now() < until) this.#apply(this.#pending[done++] as Pending);
+    this.#pending.splice(0, done);
+    if (this.#pending.length > 0) this.#draining = setImmediate(() => this.#drainSlice());
   }
 
   #apply({ runId, item, seq, digest }: Pending): void {
