@@ -13,7 +13,10 @@
 // from the results after a kill -9, and none counts twice.
 //
 // The delivery series samples each run's ledger (runs/run-ledger.ts) once per bucket width while it
-// changes. At most MAX_RUNS runs keep results; beyond, the least recently changed ended run's go.
+// changes: persisted and delivered samples. For a run relayd aggregates, the ledger's delivered
+// samples are the aggregated ones it sent, fewer than the raw samples acknowledged, so the two lines
+// of such a run do not meet when everything is delivered.
+// At most MAX_RUNS runs keep results; beyond, the least recently changed ended run's go.
 import type { Logger } from '../observe/index.js';
 import { decodeCreateBody, decodeFinishBody } from '../protocol/test-run.js';
 import type { DurableQueue, QueueItem } from '../queue/index.js';
