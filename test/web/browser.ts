@@ -32,16 +32,29 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, headless: true, timeout: 60_000 });
 }
 
-/** Registers hooks that launch Chromium once for the file and close it; filled in by the before hook. */
-export function useChromium(): { browser: Browser } {
-  const holder = {} as { browser: Browser };
+/**
+ * Registers hooks that launch Chromium once for the file and close it. A launch that failed (no
+ * Chromium) fails each test that asks for the browser, with the launch's message, rather than
+ * cancelling them from the hook.
+ */
+export function useChromium(): { readonly browser: Browser } {
+  let launched: Browser | undefined;
+  let failure: unknown;
   before(async () => {
-    holder.browser = await launchChromium();
+    launched = await launchChromium().catch((err: unknown) => {
+      failure = err;
+      return undefined;
+    });
   });
   after(async () => {
-    await holder.browser?.close();
+    await launched?.close();
   });
-  return holder;
+  return {
+    get browser(): Browser {
+      if (launched === undefined) throw failure ?? new Error('Chromium is not launched yet');
+      return launched;
+    },
+  };
 }
 
 /** A path for a screenshot under test/artifacts, the folder made if needed. */
