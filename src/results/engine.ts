@@ -21,7 +21,7 @@ import type { Logger } from '../observe/index.js';
 import { decodeCreateBody, decodeFinishBody } from '../protocol/test-run.js';
 import type { DurableQueue, QueueItem } from '../queue/index.js';
 import { hasEnded, type RunRegistry } from '../runs/index.js';
-import type { PushDigest } from './digest.js';
+import type { DigestSource } from './digest.js';
 import { digestItem } from './item-digest.js';
 import { RunResultsState } from './run-state.js';
 import { deleteOps, loadResults, resultsOps } from './store.js';
@@ -36,6 +36,8 @@ const TICK_MS = 1000;
  * pushes (a few ms each) must not hold the acknowledgements of the pushes behind it.
  */
 const DRAIN_SLICE_MS = 10;
+/** Items waiting for their digest; beyond, they are digested at once (a 1000-series v2 push waits with ~0.6 MB). */
+const MAX_PENDING = 32;
 /** Items read back from the inbox per query at start. */
 const RECOVERY_PAGE = 64;
 
@@ -50,7 +52,7 @@ interface Pending {
   readonly runId: string;
   readonly item: QueueItem;
   readonly seq: number;
-  readonly digest: PushDigest | undefined;
+  readonly digest: DigestSource | undefined;
 }
 
 export class ResultsEngine implements ResultsSource {
@@ -128,10 +130,12 @@ export class ResultsEngine implements ResultsSource {
     void this.#saveNow([runId]);
   }
 
-  /** An item of the run was stored under `seq` and acknowledged; `digest` its v1 validation's, if any. */
-  stored(runId: string, item: QueueItem, seq: number, digest?: PushDigest): void {
+  /** An item of the run was stored under `seq` and acknowledged; `digest` its validation's, if any. */
+  stored(runId: string, item: QueueItem, seq: number, digest?: DigestSource): void {
     this.#pending.push({ runId, item, seq, digest });
-    this.#draining ??= setImmediate(() => this.#drainSlice());
+    // A v2 push's pending digest holds its decompressed bytes: bounded, whatever the load.
+    if (this.#pending.length >= MAX_PENDING) this.#drain();
+    else this.#draining ??= setImmediate(() => this.#drainSlice());
   }
 
   /**
@@ -200,7 +204,7 @@ export class ResultsEngine implements ResultsSource {
     const state = this.#stateOf(runId);
     if (seq <= state.core.seq) return;
     try {
-      if (item.kind === 'push') state.add(digest ?? digestItem(item));
+      if (item.kind === 'push') state.add(typeof digest === 'function' ? digest() : (digest ?? digestItem(item)));
       else if (item.kind === 'finish') state.finish(decodeFinishBody(item.body).thresholds);
       else if (state.core.thresholds.length === 0) state.setThresholds(decodeCreateBody(item.body).thresholds ?? {});
     } catch (err) {
