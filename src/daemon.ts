@@ -27,7 +27,9 @@ import {
 import { Health, Metrics, type Logger } from './observe/index.js';
 import { Processor, processingPlanFor } from './process/index.js';
 import { DurableQueue, resolveQuota } from './queue/index.js';
+import { ResultsEngine } from './results/index.js';
 import { RunRegistry } from './runs/index.js';
+import { WebPages } from './web/index.js';
 
 export interface Daemon {
   /** Base URL runners use, e.g. http://127.0.0.1:6580. */
@@ -60,6 +62,10 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     // An aggregated run's inbox is the processing stage's; it wakes the forwarder for the outbox.
     onBacklog: (runId) => (runs.get(runId)?.record.processing === undefined ? forwarder : processor)?.notify(runId),
   });
+  // Before anything removes inbox items: it digests those its persisted results lack, and guards removals.
+  const results = await ResultsEngine.load({ queue, runs, logger: logger.child({ component: 'results' }) });
+  runs.observe(results);
+  results.start();
   const client = new UpstreamClient(config.upstream, {
     connections: config.upstreamConnections,
     timeoutMs: config.upstreamTimeoutMs,
@@ -107,9 +113,11 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     dataDir: config.dataDir,
     listenUrl: (): string => url,
   });
+  const pages = new WebPages({ admin, results, auth, logger: logger.child({ component: 'web' }) });
   const server = new IngestServer({
     api,
     admin,
+    pages,
     metrics,
     logger: ingestLog,
     health,
@@ -166,6 +174,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       await validator.close();
       await processor.stop();
       await forwarder.stop();
+      await results.close();
       await client.close();
       await queue.close();
       const left = queue.totals();

@@ -30,6 +30,7 @@ export const ERRORS = {
   RELAYD_BAD_STREAM_MESSAGE: { status: 400, message: 'not a valid stream message' },
   RELAYD_CREATE_REFUSED: { status: 400, message: 'the cloud refused the create (its own status and answer follow)' },
   RELAYD_STREAM_NO_RUN: { status: 409, message: 'no run on this stream yet: send create or resume first' },
+  RELAYD_TOO_MANY_VIEWERS: { status: 503, message: 'too many open run pages are following live updates; close one and reload', retryAfterSeconds: 5 },
   RELAYD_INTERNAL: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string; retryAfterSeconds?: number }>;
 

@@ -48,17 +48,30 @@ export class AdminApi {
   }
 
   listRuns(res: ServerResponse): void {
-    const body: RunList = { runs: this.#options.runs.list().map((run) => this.#view(run)) };
-    sendJson(res, 200, body);
+    sendJson(res, 200, this.runList());
   }
 
   showRun(runId: string, res: ServerResponse): void {
-    const run = this.#options.runs.get(runId);
-    if (!run) throw new RelaydError('RELAYD_UNKNOWN_RUN', runId);
-    sendJson(res, 200, this.#view(run) satisfies RunView);
+    const view = this.runView(runId);
+    if (!view) throw new RelaydError('RELAYD_UNKNOWN_RUN', runId);
+    sendJson(res, 200, view);
   }
 
   async status(res: ServerResponse): Promise<void> {
+    sendJson(res, 200, await this.statusView());
+  }
+
+  /** The views themselves, for the run pages (src/web) as for the JSON answers. */
+  runList(): RunList {
+    return { runs: this.#options.runs.list().map((run) => this.#view(run)) };
+  }
+
+  runView(runId: string): RunView | undefined {
+    const run = this.#options.runs.get(runId);
+    return run && this.#view(run);
+  }
+
+  async statusView(): Promise<StatusView> {
     const { queue, health, runs, metrics, upstream } = this.#options;
     const now = this.#now();
     const news = metrics.lastUpstreamContact();
@@ -69,7 +82,8 @@ export class AdminApi {
     const readiness = health.readiness();
     const runsByState: Record<string, number> = {};
     for (const run of runs.list()) runsByState[run.record.state] = (runsByState[run.record.state] ?? 0) + 1;
-    const body: StatusView = {
+    const quota = queue.quotaState();
+    return {
       version: this.#options.version,
       startedAt: iso(this.#startedAt),
       uptimeSeconds: (now - this.#startedAt) / 1000,
@@ -85,10 +99,10 @@ export class AdminApi {
         runs: totals.runs,
         oldestAgeSeconds: oldest === null ? null : Math.max(0, (now - oldest) / 1000),
       },
+      disk: quota && { usedBytes: quota.usedBytes, maxBytes: quota.maxBytes, full: quota.full },
       deadLetters: totals.deadLetters,
       runsByState,
     };
-    sendJson(res, 200, body);
   }
 
   /** One probe at a time, however many status calls wait for it. */

@@ -65,6 +65,8 @@ export const statusSchema = z.object({
     /** Age of the oldest queued request: how far forwarding lags; null when nothing is queued. */
     oldestAgeSeconds: z.number().nonnegative().nullable(),
   }),
+  /** The store's size against its quota (--max-disk); null without a quota. */
+  disk: z.object({ usedBytes: count, maxBytes: count, full: z.boolean() }).nullable(),
   deadLetters: count,
   runsByState: z.record(z.string(), count),
 });

@@ -57,7 +57,8 @@ export class CloudApi {
       request = { ...common, body: Buffer.alloc(0), bodyFile: file, name: create.name };
     } else {
       const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
-      request = { ...common, body, name: decodeCreateBody(body).name };
+      const { name, thresholds } = decodeCreateBody(body);
+      request = { ...common, body, name, ...(thresholds && { thresholds }) };
     }
     const outcome = await this.#options.creation.create(request);
     if (outcome.kind === 'refused') {
@@ -79,10 +80,11 @@ export class CloudApi {
       const body = await readBody(req, limits.maxBodyBytes);
       bytes = body.byteLength;
       const encoding = req.headers['content-encoding'];
-      samples = await this.#options.validator.validate({ protocol, runId, body, contentEncoding: encoding, limits });
+      const checked = await this.#options.validator.check({ protocol, runId, body, contentEncoding: encoding, limits });
+      samples = checked.samples;
       this.#openRun(runId);
       const item = { kind: 'push' as const, protocol, headers: this.#forwardedHeaders(req), body, receivedAt: Date.now(), samples };
-      await this.#options.runs.acceptPush(run, item);
+      await this.#options.runs.acceptPush(run, item, checked.digest);
       res.writeHead(200, { 'content-length': 0 });
       res.end();
       this.#options.metrics.ingestPush(protocol, 200, samples, bytes);

@@ -1,5 +1,6 @@
-// The runner-facing HTTP server: routes requests to the cloud API, the health checks, the metrics and
-// the admin API (run pages included).
+// The runner-facing HTTP server: routes requests to the cloud API, the health checks, the metrics,
+// the admin API and the run pages (src/web). /runs and /runs/:id answer a browser with the page and
+// every other client with the admin API's JSON, as they always did.
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -12,6 +13,7 @@ import { ADMIN_API_PREFIX } from './admin-messages.js';
 import type { CloudApi } from './cloud-api.js';
 import { errorBody, sendError, sendJson } from './error-response.js';
 import type { RunnerAuth } from './runner-auth.js';
+import { ASSET_PATH, prefersHtml, type WebPages } from '../web/index.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, runId: string) => Promise<void> | void;
 
@@ -25,9 +27,16 @@ interface Route {
 
 const RUN_ID = RUN_ID_PATTERN.source.slice(1, -1);
 
+/** Whether a browser asked (HTML); the answer varies with Accept, which caches must know. */
+function negotiated(req: IncomingMessage, res: ServerResponse): boolean {
+  res.setHeader('vary', 'Accept');
+  return prefersHtml(req.headers.accept);
+}
+
 export interface IngestServerOptions {
   readonly api: CloudApi;
   readonly admin: AdminApi;
+  readonly pages: WebPages;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly health: Health;
@@ -51,7 +60,7 @@ export class IngestServer {
   readonly #events = new EventEmitter();
 
   constructor(options: IngestServerOptions) {
-    const { api, admin, health, metrics } = options;
+    const { api, admin, pages, health, metrics } = options;
     this.#log = options.logger;
     this.#auth = options.auth;
     this.#metrics = metrics;
@@ -80,8 +89,22 @@ export class IngestServer {
         },
       },
       { method: 'GET', pattern: new RegExp(`^${ADMIN_API_PREFIX}/status$`), handler: (_req, res) => admin.status(res) },
-      { method: 'GET', pattern: new RegExp(`^(?:${ADMIN_API_PREFIX})?/runs$`), handler: (_req, res) => admin.listRuns(res) },
-      { method: 'GET', pattern: runPath(`(?:${ADMIN_API_PREFIX})?/runs`), handler: (_req, res, id) => admin.showRun(id, res) },
+      { method: 'GET', pattern: new RegExp(`^${ADMIN_API_PREFIX}/runs$`), handler: (_req, res) => admin.listRuns(res) },
+      { method: 'GET', pattern: runPath(`${ADMIN_API_PREFIX}/runs`), handler: (_req, res, id) => admin.showRun(id, res) },
+      { method: 'GET', pattern: /^\/$/, handler: (req, res) => pages.listPage(req, res) },
+      {
+        method: 'GET',
+        pattern: /^\/runs$/,
+        handler: (req, res) => (negotiated(req, res) ? pages.listPage(req, res) : admin.listRuns(res)),
+      },
+      {
+        method: 'GET',
+        pattern: runPath('/runs'),
+        handler: (req, res, id) => (negotiated(req, res) ? pages.runPage(req, res, id) : admin.showRun(id, res)),
+      },
+      { method: 'GET', pattern: /^\/events$/, handler: (req, res) => pages.listEvents(req, res) },
+      { method: 'GET', pattern: new RegExp(`^/runs/(${RUN_ID})/events$`), handler: (req, res, id) => pages.runEvents(req, res, id) },
+      { method: 'GET', pattern: ASSET_PATH, handler: (req, res, name) => pages.asset(req, res, name) },
     ];
     this.#server = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: options.maxHeaderBytes }, (req, res) => void this.#handle(req, res));
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.#onClientError(err, socket));

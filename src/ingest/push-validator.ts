@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { RelaydError } from '../errors.js';
 import { decodeV1Push, scanV2Push } from '../protocol/index.js';
+import { digestV1, type DigestSource } from '../results/digest.js';
+import { digestMetricSet } from '../results/v2-digest.js';
 import { type PushToValidate, v1Samples } from './push-validation.js';
 import { checkV2Labels } from './tag-limit.js';
 import type { ValidationOutcome } from './validation-worker.js';
@@ -43,14 +45,25 @@ export class PushValidator {
 
   /** The push's sample count; a RelaydError for a body relayd must refuse. */
   async validate(push: PushToValidate): Promise<number> {
+    return (await this.check(push)).samples;
+  }
+
+  /**
+   * validate(), and the push's results digest (src/results): a v1 push's made while it is parsed
+   * anyway, a v2 push's to be made after the ack from the bytes decompressed here (not twice).
+   */
+  async check(push: PushToValidate): Promise<{ readonly samples: number; readonly digest: DigestSource }> {
     if (push.protocol === 'v2') {
-      const { samples, mostLabels } = await scanV2Push(push.body, push.contentEncoding, push.runId, push.limits);
+      const { samples, mostLabels, pb } = await scanV2Push(push.body, push.contentEncoding, push.runId, push.limits);
       checkV2Labels(mostLabels, push.limits.maxTags);
-      return samples;
+      return { samples, digest: () => digestMetricSet(pb) };
     }
-    if (this.#pool === null) return v1Samples(await decodeV1Push(push.body, push.contentEncoding, push.limits), push.limits.maxTags);
+    if (this.#pool === null) {
+      const decoded = await decodeV1Push(push.body, push.contentEncoding, push.limits);
+      return { samples: v1Samples(decoded, push.limits.maxTags), digest: digestV1(decoded.envelopes) };
+    }
     const outcome = await this.#pool.run(push);
-    if ('samples' in outcome) return outcome.samples;
+    if ('samples' in outcome) return outcome;
     throw new RelaydError(outcome.code, outcome.detail);
   }
 

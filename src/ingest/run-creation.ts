@@ -48,6 +48,8 @@ export interface CreateRequest {
   /** The runner's own K6-Idempotency-Key, when it sent one: attempts with the same key are one create. */
   readonly idempotencyKey?: string;
   readonly name: string;
+  /** The create's thresholds (`{metric: [source]}`), for the run's results. */
+  readonly thresholds?: Readonly<Record<string, readonly string[]>>;
   /** The headers forwarded upstream (forwarded-headers.ts). */
   readonly headers: Readonly<Record<string, string>>;
   readonly source: RunSource;
@@ -148,6 +150,7 @@ export class RunCreation {
       userAgent: userAgent ?? null,
       ...(processing && { processing }),
       ...(request.idempotencyKey !== undefined && { createKey: request.idempotencyKey }),
+      ...(request.thresholds && { thresholds: request.thresholds }),
     };
     const forRunner = (config: Record<string, unknown>): Record<string, unknown> => this.#forRunner(config, processing, request);
     const upstreamBody = bodyFile === undefined ? body : { path: bodyFiles.path(bodyFile), bytes: bodyFile.bytes };

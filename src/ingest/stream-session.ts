@@ -123,7 +123,8 @@ export class StreamSession {
     const headers = { ...this.#context.headersFor(this.#req), 'content-type': 'application/json' };
     const pageBase = `http://${this.#req.headers.host ?? 'relayd'}`;
     const source = { kind: 'stream' as const, ...(message.protocol && { protocol: message.protocol }) };
-    const outcome = await this.#context.creation.create({ body: createBodyOf(message), name: message.run.name, headers, source, pageBase });
+    const { name, thresholds } = message.run;
+    const outcome = await this.#context.creation.create({ body: createBodyOf(message), name, headers, source, pageBase, ...(thresholds && { thresholds }) });
     if (outcome.kind === 'refused') {
       // As on the k6 API, the cloud's status and answer go back as they came (bad token, validation).
       const refused = new RelaydError('RELAYD_CREATE_REFUSED', outcome.body.toString('utf8').slice(0, 512));

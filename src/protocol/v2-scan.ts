@@ -56,16 +56,18 @@ export interface V2Scan {
   readonly mostLabels: { readonly count: number; readonly at: string };
 }
 
+/** The scan, and the decompressed MetricSet it walked (`pb`: the run results read it again, not the body). */
 export async function scanV2Push(
   body: Uint8Array,
   contentEncoding: string | undefined,
   expectedRunId: string,
   limits: DecodeLimits,
-): Promise<V2Scan> {
+): Promise<V2Scan & { readonly pb: Uint8Array }> {
   if (normaliseContentEncoding(contentEncoding) !== 'snappy') {
     throw new RelaydError('RELAYD_UNSUPPORTED_ENCODING', `"${contentEncoding ?? ''}" on an API v2 push (expected snappy)`);
   }
-  return scanMetricSet(await snappyUncompressBoundedOffThread(body, limits.maxDecompressedBytes), expectedRunId);
+  const pb = await snappyUncompressBoundedOffThread(body, limits.maxDecompressedBytes);
+  return { ...scanMetricSet(pb, expectedRunId), pb };
 }
 
 export function scanMetricSet(pb: Uint8Array, expectedRunId: string): V2Scan {

@@ -26,7 +26,7 @@ export interface StoreCensus {
   readonly runs: number;
   /** Run records per state (running, finishing, finished, …). */
   readonly runStates: Map<string, number>;
-  /** Entries of the keyspaces the queue keeps for other rooms (a! aggregator states, s! run ledgers), per prefix. */
+  /** Entries of the keyspaces the queue keeps for other rooms (a! aggregator states, s! run ledgers, x! results), per prefix. */
   readonly auxiliary: Map<string, number>;
   /** The counter persisted under m!seq, or null when absent. */
   readonly storedSeq: number | null;
@@ -44,8 +44,8 @@ export interface StoreCensus {
 
 type Db = ClassicLevel<string, Uint8Array>;
 
-/** Keyspaces whose values belong to other rooms (aggregate state, run ledgers): counted, not decoded. */
-const AUXILIARY_PREFIXES: ReadonlySet<string> = new Set(['a!', 's!']);
+/** Keyspaces whose values belong to other rooms (aggregate state, run ledgers, results): counted, not decoded. */
+const AUXILIARY_PREFIXES: ReadonlySet<string> = new Set(['a!', 's!', 'x!']);
 
 function grow(backlog: Backlog, bytes: number): void {
   backlog.items += 1;

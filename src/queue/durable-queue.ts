@@ -37,7 +37,19 @@ import { GroupCommitter, type BatchOp } from './group-commit.js';
 import { BodyFiles } from './body-files.js';
 import { isDiskFull, openStore, type StoreRecovery } from './store-open.js';
 import { decodeItem, encodeItem, type ItemBox, type QueueItem, type StoredItem } from './item.js';
-import { BOX_PREFIX, SEQ_KEY, deadKey, itemKey, outboxKey, parseEntryKey, prefixRange, processStateKey, runKey, statsKey } from './keys.js';
+import {
+  BOX_PREFIX,
+  RESULTS_PREFIX,
+  SEQ_KEY,
+  deadKey,
+  itemKey,
+  outboxKey,
+  parseEntryKey,
+  prefixRange,
+  processStateKey,
+  runKey,
+  statsKey,
+} from './keys.js';
 
 export type { Backlog } from './census.js';
 
@@ -122,6 +134,8 @@ export class DurableQueue {
   readonly bodyFiles: BodyFiles;
   /** Runs whose ledger changed since their last write, with how to encode it (when the batch is built). */
   readonly #changedStats = new Map<string, () => Uint8Array>();
+  /** Awaited before inbox items leave (guardRemovals). */
+  #beforeRemoving: (runId: string, seq: number) => Promise<void> = () => Promise.resolve();
 
   private constructor(dir: string, db: Db, census: StoreCensus, recovery: StoreRecovery | null, options: QueueOptions) {
     this.#dir = dir;
@@ -358,6 +372,7 @@ export class DurableQueue {
   /** Removes every item of the run's box up to and including `seq` (delivered in order). */
   async remove(item: StoredItem): Promise<void> {
     const box = item.box ?? 'inbox';
+    if (box === 'inbox') await this.#beforeRemoving(item.runId, item.seq);
     const start = boxStart(box, item.runId);
     const end = BOX_KEY[box](item.runId, item.seq);
     await this.#write((db) => db.clear({ gt: start, lte: end }));
@@ -380,6 +395,8 @@ export class DurableQueue {
    * synced batch: none of it is visible after a crash unless all of it is.
    */
   async commitProcessed(runId: string, batch: ProcessedBatch): Promise<void> {
+    const lastInbox = batch.consumed.at(-1);
+    if (lastInbox) await this.#beforeRemoving(runId, lastInbox.seq);
     const ops: BatchOp[] = batch.consumed.map((item) => ({ type: 'del', key: itemKey(runId, item.seq) }));
     let outboxBytes = 0;
     for (const item of batch.outbox) {
@@ -405,6 +422,7 @@ export class DurableQueue {
   /** Moves an item the cloud refused for good to the dead-letter keyspace, synced. */
   async deadLetter(item: StoredItem, reason: string): Promise<void> {
     const { runId, seq, size, box = 'inbox', ...stored } = item;
+    if (box === 'inbox') await this.#beforeRemoving(runId, seq);
     const letter = { ...stored, reason, deadAt: Date.now() };
     await this.#committer.commit([
       { type: 'del', key: BOX_KEY[box](runId, seq) },
@@ -470,6 +488,25 @@ export class DurableQueue {
     const stats = new Map<string, string>();
     for await (const [key, value] of this.#db.iterator(prefixRange('s!'))) stats.set(key.slice(2), Buffer.from(value).toString('utf8'));
     return stats;
+  }
+
+  /**
+   * `beforeRemoving(runId, seq)` is awaited before inbox items of the run up to `seq` leave (delivered,
+   * processed or dead-lettered): the results engine writes its summary of them first, so that after a
+   * crash every item is either still in the inbox or in the persisted results (results/engine.ts).
+   */
+  guardRemovals(beforeRemoving: (runId: string, seq: number) => Promise<void>): void {
+    this.#beforeRemoving = beforeRemoving;
+  }
+
+  /** Writes the results engine's records (puts and deletes under x!), unsynced, in order with every other write. */
+  writeResults(ops: readonly BatchOp[]): Promise<void> {
+    return ops.length === 0 ? Promise.resolve() : this.#committer.commit(ops, false);
+  }
+
+  /** Every entry under x! (results), in key order. */
+  async *results(): AsyncGenerator<[string, Uint8Array]> {
+    yield* this.#db.iterator(prefixRange(RESULTS_PREFIX));
   }
 
   /** When the oldest item still queued was received (the forwarding lag), or null when nothing is queued. */

@@ -9,6 +9,12 @@
 //   d!<runId>!<seq>        dead letter: an item the cloud refused for good, with the reason
 //   s!<runId>              a run's ledger (JSON, runs/run-ledger.ts): what it received, persisted,
 //                          delivered and dead-lettered; written with the next batch after it changed
+//   x!<runId>              a run's results (JSON, results/store.ts): whole-run sinks, open buckets,
+//                          thresholds and the seq of the last item they include; written unsynced
+//                          about once a second, and before any item they do not include yet leaves
+//                          the inbox (DurableQueue.guardRemovals)
+//   x!<runId>!b!<t>        one closed results bucket of a run (t: its start, Unix ms, 16 digits)
+//   x!<runId>!d!<t>        one point of a run's delivery series (t: wall-clock Unix ms, 16 digits)
 //   m!seq                  the last seq handed out (written in every append batch)
 //   q!<key>                an entry found unreadable when the store was opened, moved here with its
 //                          raw bytes (kept for a person; relayd check lists them)
@@ -44,6 +50,17 @@ export function statsKey(runId: string): string {
 
 export function deadKey(runId: string, seq: number): string {
   return `d!${runId}!${seqHex(seq)}`;
+}
+
+export const RESULTS_PREFIX = 'x!';
+
+export function resultsKey(runId: string): string {
+  return `x!${runId}`;
+}
+
+/** A results point of a run: `b` a bucket, `d` a delivery point; `t` Unix ms. */
+export function resultsPointKey(runId: string, kind: 'b' | 'd', t: number): string {
+  return `x!${runId}!${kind}!${String(t).padStart(16, '0')}`;
 }
 
 /** The key prefix of each box of pending items (see ItemBox). */

@@ -3,6 +3,7 @@
 // in one batch where both change (a finish and the state `finishing`).
 import { randomBytes } from 'node:crypto';
 import type { DurableQueue, QueueItem, StoredItem } from '../queue/index.js';
+import type { DigestSource } from '../results/digest.js';
 import { count, decodeLedger, encodeLedger, newLedger, type RunLedger } from './run-ledger.js';
 import { decodeRecord, encodeRecord, type ProcessingPlan, type RunRecord } from './run-record.js';
 import { finalStateOf, hasEnded } from './run-state.js';
@@ -16,12 +17,21 @@ export interface Run {
 
 export interface NewRun {
   readonly name: string;
+  /** The thresholds of the run's create (`{metric: [source]}`), for its results; not part of the record. */
+  readonly thresholds?: Readonly<Record<string, readonly string[]>>;
   readonly authorization: string | null;
   readonly userAgent: string | null;
   /** Absent: the run is passed through as received. */
   readonly processing?: ProcessingPlan;
   /** The runner's idempotency key of the create, when it sent one. */
   readonly createKey?: string;
+}
+
+/** Told of every run created and every item durably stored (the results engine, src/results). */
+export interface RunObserver {
+  created(runId: string, thresholds: NewRun['thresholds']): void;
+  /** After the item's synced write, before it is acknowledged; must return at once. */
+  stored(runId: string, item: QueueItem, seq: number, digest?: DigestSource): void;
 }
 
 export interface RunRegistryOptions {
@@ -39,6 +49,7 @@ export class RunRegistry {
   readonly #options: RunRegistryOptions;
   readonly #now: () => number;
   #provisionalCounter = 0;
+  #observer: RunObserver | null = null;
 
   private constructor(queue: DurableQueue, options: RunRegistryOptions) {
     this.#queue = queue;
@@ -62,6 +73,11 @@ export class RunRegistry {
     return registry;
   }
 
+  /** Sets the one observer (set after loading: the observer reads the loaded runs). */
+  observe(observer: RunObserver): void {
+    this.#observer = observer;
+  }
+
   get(id: string): Run | undefined {
     return this.#runs.get(id);
   }
@@ -79,6 +95,7 @@ export class RunRegistry {
     const run = this.#newRun(upstreamId, upstreamId, false, meta);
     await this.#queue.saveRun(upstreamId, encodeRecord(run.record));
     this.#runs.set(upstreamId, run);
+    this.#observer?.created(upstreamId, meta.thresholds);
     return run;
   }
 
@@ -88,6 +105,7 @@ export class RunRegistry {
     const run = this.#newRun(id, null, true, meta);
     await this.#queue.append(id, createItem, encodeRecord(run.record));
     this.#runs.set(id, run);
+    this.#observer?.created(id, meta.thresholds);
     this.#options.onBacklog(id);
     return run;
   }
@@ -122,9 +140,12 @@ export class RunRegistry {
     return { record, ledger: newLedger(), lastActivityAt: now };
   }
 
-  /** Durably queues a push of a running run. The caller checked `hasEnded` before decoding. */
-  async acceptPush(run: Run, item: QueueItem): Promise<void> {
-    await this.#accept(run, item, () => this.#queue.append(run.record.id, item));
+  /**
+   * Durably queues a push of a running run. The caller checked `hasEnded` before decoding; `digest`
+   * is the push's results digest when its validation made one.
+   */
+  async acceptPush(run: Run, item: QueueItem, digest?: DigestSource): Promise<void> {
+    await this.#accept(run, item, () => this.#queue.append(run.record.id, item), digest);
   }
 
   /**
@@ -142,7 +163,7 @@ export class RunRegistry {
    * write and taken back if it fails, so that the ledger encoded into the write's own batch includes
    * it (run-ledger.ts).
    */
-  async #accept(run: Run, item: QueueItem, write: () => Promise<unknown>): Promise<void> {
+  async #accept(run: Run, item: QueueItem, write: () => Promise<number>, digest?: DigestSource): Promise<void> {
     const { ledger, record } = run;
     const now = this.#now();
     count(ledger.received, item);
@@ -151,13 +172,15 @@ export class RunRegistry {
     ledger.lastDataAt = now;
     run.lastActivityAt = now;
     this.#markLedger(run);
+    let seq: number;
     try {
-      await write();
+      seq = await write();
     } catch (err) {
       count(ledger.persisted, item, -1);
       this.#markLedger(run);
       throw err;
     }
+    this.#observer?.stored(record.id, item, seq, digest);
     this.#options.onBacklog(record.id);
   }
 
@@ -170,8 +193,9 @@ export class RunRegistry {
     const { record } = run;
     const finishing: RunRecord = { ...record, state: 'finishing', outcome: finalStateOf(runStatus), runStatus };
     // Memory changes only once the disk has it: a failed write leaves the run as it was.
-    await this.#queue.append(record.id, item, encodeRecord(finishing));
+    const seq = await this.#queue.append(record.id, item, encodeRecord(finishing));
     Object.assign(record, finishing);
+    this.#observer?.stored(record.id, item, seq);
     run.lastActivityAt = this.#now();
     this.#options.onBacklog(record.id);
   }

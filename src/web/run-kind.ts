@@ -1,0 +1,17 @@
+// How a run came to relayd, as the pages show it: created in the cloud through relayd (`cloud`),
+// created by relayd while the cloud could not be reached (`provisional`), or created elsewhere and
+// pushed to relayd (`adopted`: that flag comes with the adopted-runs work; set it here when it lands).
+import type { RunView } from '../ingest/admin-messages.js';
+
+export type RunKind = 'cloud' | 'provisional' | 'adopted';
+
+export function runKind(view: RunView): RunKind {
+  return view.provisional ? 'provisional' : 'cloud';
+}
+
+/** A run as the pages receive it: the admin API's view and its kind. */
+export type PageRun = RunView & { readonly kind: RunKind };
+
+export function pageRun(view: RunView): PageRun {
+  return { ...view, kind: runKind(view) };
+}

@@ -1,0 +1,117 @@
+// Digests: the v2 wire walk reads what protobufjs decodes; a v1 push's digest is the same made on a
+// validation thread or on the event loop; k6-aggregated v1 data counts exactly where it can.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { decodeSpans } from '../../src/aggregate/histogram.js';
+import { PushValidator } from '../../src/ingest/push-validator.js';
+import { decodeMetricSet, snappyUncompressBounded } from '../../src/protocol/index.js';
+import { digestItem } from '../../src/results/item-digest.js';
+import { sinksAt, type PushDigest } from '../../src/results/digest.js';
+import { digestMetricSet } from '../../src/results/v2-digest.js';
+import { mergeSink, sinkOf } from '../../src/results/sinks.js';
+import { loadFixture } from '../emulator/fixtures.js';
+import { closeStack, feedCapture, openStack, pushItem, removeDir, tempDir } from './stack.js';
+
+const TYPES = ['counter', 'gauge', 'rate', 'trend'] as const;
+
+/** The digest of a MetricSet decoded into objects by protobufjs (the slow way the walk avoids). */
+function digestOfDecoded(pb: Uint8Array): PushDigest {
+  const set = decodeMetricSet(pb);
+  const digest: PushDigest = { seconds: {}, periodSeconds: set.aggregationPeriod ?? 0 };
+  for (const metric of set.metrics) {
+    const type = TYPES[(metric.type ?? 0) - 1];
+    assert.ok(type);
+    for (const series of metric.timeSeries) {
+      const values = series.counterSamples?.values ?? series.gaugeSamples?.values ?? series.rateSamples?.values ?? series.trendHdrSamples?.values ?? [];
+      for (const value of values as Record<string, any>[]) {
+        const sinks = sinksAt(digest, value.time?.seconds ?? 0);
+        const sink = sinkOf(sinks, metric.name ?? '', type);
+        if (type === 'counter') mergeSink(sink, { type, sum: value.value ?? 0 });
+        else if (type === 'gauge') {
+          const count = value.count ?? 0;
+          mergeSink(sink, { type, last: value.last ?? 0, count, sum: (value.avg ?? 0) * count, min: value.min ?? 0, max: value.max ?? 0 });
+        } else if (type === 'rate') mergeSink(sink, { type, nonzero: value.nonzeroCount ?? 0, total: value.totalCount ?? 0 });
+        else {
+          mergeSink(sink, {
+            type,
+            // toObject leaves out zero fields: a span at offset 0 has no offset.
+            buckets: decodeSpans(value.counters ?? [], (value.spans ?? []).map((span: any) => ({ offset: span.offset ?? 0, length: span.length ?? 0 }))),
+            extraLow: value.extraLowValuesCounter ?? 0,
+            extraHigh: value.extraHighValuesCounter ?? 0,
+            sum: value.sum ?? 0,
+            count: value.count ?? 0,
+            min: value.minValue ?? 0,
+            max: value.maxValue ?? 0,
+          });
+        }
+      }
+    }
+  }
+  return digest;
+}
+
+describe('push digests', () => {
+  it('v2: the wire walk gives what a full protobufjs decode gives, for every v2 capture', () => {
+    let pushes = 0;
+    for (const folder of ['v2', 'v2-sigint', 'v2-threshold-fail'] as const) {
+      for (const request of loadFixture(folder).filter((r) => r.route.kind === 'v2-push')) {
+        const pb = snappyUncompressBounded(request.body, 1 << 26);
+        assert.deepEqual(digestMetricSet(pb), digestOfDecoded(pb), request.name);
+        pushes++;
+      }
+    }
+    assert.equal(pushes, 4);
+  });
+
+  describe('digests from validation', () => {
+    let validator: PushValidator;
+    before(() => {
+      validator = new PushValidator(1);
+    });
+    after(() => validator.close());
+
+    it('hands back the digest the event loop would make', async () => {
+      for (const folder of ['v1', 'v1-aggr-override'] as const) {
+        for (const request of loadFixture(folder).filter((r) => r.route.kind === 'v1-push')) {
+          const limits = { maxDecompressedBytes: 1 << 26, maxTags: 64 };
+          const push = { protocol: 'v1' as const, runId: '1234', body: request.body, contentEncoding: request.headers['content-encoding'], limits };
+          const checked = await validator.check(push);
+          assert.equal(typeof checked.digest, 'object', request.name);
+          assert.deepEqual(checked.digest, digestItem(pushItem('v1', request.body, request.headers)), request.name);
+        }
+      }
+    });
+
+    it('v2: a digest made later from the bytes validation decompressed, as from the stored body', async () => {
+      for (const request of loadFixture('v2').filter((r) => r.route.kind === 'v2-push')) {
+        const limits = { maxDecompressedBytes: 1 << 26, maxTags: 64 };
+        const push = { protocol: 'v2' as const, runId: '1234', body: request.body, contentEncoding: 'snappy', limits };
+        const { digest } = await validator.check(push);
+        assert.equal(typeof digest, 'function', 'walked after the ack, not during validation');
+        assert.deepEqual(typeof digest === 'function' ? digest() : digest, digestItem(pushItem('v2', request.body, request.headers)), request.name);
+      }
+    });
+  });
+
+  it('v1 aggregated by k6 (AggregatedPoints): counts, average and extremes as k6 printed them', async () => {
+    const dir = await tempDir();
+    const stack = await openStack(dir);
+    try {
+      await feedCapture(stack, 'v1-aggr-override', 'agg');
+      const results = stack.engine.get('agg');
+      assert.ok(results);
+      // k6_console.txt: http_reqs 482, checks ✓ 482, http_req_duration avg=2.88ms min=619.54µs med=2.12ms max=27.9ms
+      assert.equal(results.totals.requests, 482);
+      const duration = results.summary.find((row) => row.metric === 'http_req_duration')?.values;
+      assert.ok(duration);
+      assert.ok(Math.abs((duration.avg ?? 0) - 2.88) < 0.005, `avg ${duration.avg}`);
+      assert.ok(Math.abs((duration.min ?? 0) - 0.61954) < 1e-5, `min ${duration.min}`);
+      assert.ok(Math.abs((duration.max ?? 0) - 27.9) < 0.005, `max ${duration.max}`);
+      // Percentiles are approximate here: 421 of the 482 requests are known only by their aggregates' averages.
+      assert.ok(Math.abs((duration.med ?? 0) - 2.12) / 2.12 < 0.1, `med ${duration.med}`);
+    } finally {
+      await closeStack(stack);
+      await removeDir(dir);
+    }
+  });
+});
