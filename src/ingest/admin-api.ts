@@ -87,6 +87,7 @@ export class AdminApi {
       },
       deadLetters: totals.deadLetters,
       runsByState,
+      footprint: { rssBytes: process.memoryUsage.rss(), storeBytes: queue.quotaState()?.usedBytes ?? null },
     };
     sendJson(res, 200, body);
   }
