@@ -67,11 +67,10 @@ async function bareNodeRss(): Promise<number> {
   return rss;
 }
 
-/** A relayd child with one run created, which it forwards to `upstream`. */
-async function relaydWithRun(settings: BenchSettings, upstream: string): Promise<{ relayd: RelaydChild; runId: string }> {
-  const relayd = await startRelaydChild({ upstream }, settings.log);
+/** Creates a run in `relayd` (which forwards the create upstream); returns its id. */
+async function createRun(relayd: RelaydChild): Promise<string> {
   const created = await send(`${relayd.url}/v1/tests`, { headers: { authorization: 'Token bench', 'content-type': 'application/json' }, body: CREATE_BODY });
-  return { relayd, runId: (JSON.parse(created.body.toString()) as { reference_id: string }).reference_id };
+  return (JSON.parse(created.body.toString()) as { reference_id: string }).reference_id;
 }
 
 /** Sends one request; returns by how much it raised relayd's peak RSS, in MiB. */
@@ -98,20 +97,20 @@ interface RunFigures {
 
 async function oneRun(settings: BenchSettings, upstream: string, first: Request, cases: readonly Request[]): Promise<RunFigures> {
   const bareMiB = (await bareNodeRss()) / MiB;
-  const atRest = await relaydWithRun(settings, upstream);
+  const atRest = await startRelaydChild({ upstream }, settings.log);
   let rest: Omit<RunFigures, 'bareMiB' | 'riseMiB'>;
   try {
     await sleep(SETTLE_MS);
-    const pid = atRest.relayd.pid;
-    const figures = { restMiB: procStatus(pid, 'VmRSS') / MiB, restAnonMiB: procStatus(pid, 'RssAnon') / MiB, restThreads: procStatus(pid, 'Threads') };
-    rest = { ...figures, firstPushMiB: await rise(atRest.relayd, atRest.runId, first) };
+    const figures = { restMiB: procStatus(atRest.pid, 'VmRSS') / MiB, restAnonMiB: procStatus(atRest.pid, 'RssAnon') / MiB, restThreads: procStatus(atRest.pid, 'Threads') };
+    rest = { ...figures, firstPushMiB: await rise(atRest, await createRun(atRest), first) };
   } finally {
-    await atRest.relayd.stop();
+    await atRest.stop();
   }
   const riseMiB: number[] = [];
   for (const request of cases) {
-    const { relayd, runId } = await relaydWithRun(settings, upstream);
+    const relayd = await startRelaydChild({ upstream }, settings.log);
     try {
+      const runId = await createRun(relayd);
       await rise(relayd, runId, first);
       riseMiB.push(await rise(relayd, runId, request));
     } finally {
