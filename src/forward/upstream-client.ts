@@ -1,8 +1,9 @@
 // The HTTP client to the cloud: one undici Pool to the upstream origin. It only sends; what a response
-// means is decided in outcome.ts, and retries happen in delivery.ts.
+// means is decided in outcome.ts, and retries happen in delivery.ts. undici is loaded with the first
+// request (~9 MiB of RSS): a relayd with nothing to forward needs none of it.
 import { createReadStream } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { Metrics } from '../observe/index.js';
 import { classifyError, classifyResponse, type Outcome } from './outcome.js';
 
@@ -39,26 +40,39 @@ export interface UpstreamClientOptions {
   readonly extraCa?: string;
 }
 
+async function connectPool(origin: string, options: UpstreamClientOptions): Promise<Pool> {
+  const { Pool } = await import('undici');
+  return new Pool(origin, {
+    connections: options.connections,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connectTimeout: Math.min(options.timeoutMs, 10_000),
+    // Node's `ca` replaces the default roots; a private CA is added to them instead.
+    ...(options.extraCa === undefined ? {} : { connect: { ca: [...rootCertificates, options.extraCa], rejectUnauthorized: true } }),
+  });
+}
+
 export class UpstreamClient {
-  readonly #pool: Pool;
+  readonly #origin: string;
+  readonly #options: UpstreamClientOptions;
   readonly #basePath: string;
   readonly #timeoutMs: number;
   readonly #metrics: Metrics;
+  #pool: Promise<Pool> | null = null;
 
   constructor(baseUrl: string, options: UpstreamClientOptions) {
     const url = new URL(baseUrl);
+    this.#origin = url.origin;
+    this.#options = options;
     // K6_CLOUD_HOST keeps its path prefix: k6 appends /v1/... to it verbatim.
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs;
     this.#metrics = options.metrics;
-    this.#pool = new Pool(url.origin, {
-      connections: options.connections,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      connectTimeout: Math.min(options.timeoutMs, 10_000),
-      // Node's `ca` replaces the default roots; a private CA is added to them instead.
-      ...(options.extraCa === undefined ? {} : { connect: { ca: [...rootCertificates, options.extraCa], rejectUnauthorized: true } }),
-    });
+  }
+
+  #connection(): Promise<Pool> {
+    this.#pool ??= connectPool(this.#origin, this.#options);
+    return this.#pool;
   }
 
   /**
@@ -69,7 +83,7 @@ export class UpstreamClient {
     try {
       const payload = request.body;
       const fromFile = !(payload instanceof Uint8Array);
-      const response = await this.#pool.request({
+      const response = await (await this.#connection()).request({
         method: 'POST',
         path: this.#basePath + request.path,
         // A stream is sent chunked unless told its length; the runner sent this body with one.
@@ -96,7 +110,7 @@ export class UpstreamClient {
    */
   async probe(timeoutMs: number): Promise<void> {
     try {
-      const response = await this.#pool.request({ method: 'GET', path: `${this.#basePath}/`, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await (await this.#connection()).request({ method: 'GET', path: `${this.#basePath}/`, signal: AbortSignal.timeout(timeoutMs) });
       await response.body.dump();
       this.#metrics.upstreamContact(response.statusCode < 500, `HTTP ${response.statusCode}`);
     } catch (err) {
@@ -105,6 +119,6 @@ export class UpstreamClient {
   }
 
   async close(): Promise<void> {
-    await this.#pool.close();
+    await (await this.#pool)?.close();
   }
 }

@@ -102,6 +102,7 @@ export class AdminApi {
       disk: quota && { usedBytes: quota.usedBytes, maxBytes: quota.maxBytes, full: quota.full },
       deadLetters: totals.deadLetters,
       runsByState,
+      footprint: { rssBytes: process.memoryUsage.rss(), storeBytes: queue.quotaState()?.usedBytes ?? null },
     };
   }
 

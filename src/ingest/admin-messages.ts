@@ -69,5 +69,7 @@ export const statusSchema = z.object({
   disk: z.object({ usedBytes: count, maxBytes: count, full: z.boolean() }).nullable(),
   deadLetters: count,
   runsByState: z.record(z.string(), count),
+  /** What relayd takes from its host: resident memory, and the store's bytes on disk (null without a disk quota, which measures them). */
+  footprint: z.object({ rssBytes: count, storeBytes: count.nullable() }),
 });
 export type StatusView = z.infer<typeof statusSchema>;

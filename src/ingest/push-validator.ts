@@ -6,10 +6,12 @@
 // API v2 pushes stay on the event loop: their snappy decompression already runs on libuv's pool
 // and the wire walk takes ~1 ms, and the snappy binding must not be loaded on a worker thread
 // (protocol/snappy.ts).
+// The pool starts with the first v1 push, not with relayd: a thread costs ~10 MiB of RSS, and
+// a relayd that only ever sees v2 (k6 v0.48 on) or nothing at all needs none.
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { RelaydError } from '../errors.js';
 import { decodeV1Push, scanV2Push } from '../protocol/index.js';
 import { digestV1, type DigestSource } from '../results/digest.js';
@@ -26,21 +28,22 @@ export function resolveValidationThreads(setting: number | 'auto'): number {
   return setting === 'auto' ? Math.min(MAX_AUTO_THREADS, Math.max(1, availableParallelism() - 1)) : setting;
 }
 
+type ValidationPool = Piscina<PushToValidate, ValidationOutcome>;
+
+async function startPool(threads: number): Promise<ValidationPool> {
+  const { Piscina } = await import('piscina');
+  // stricterFIFO: by default piscina puts a task it could not hand to a busy thread back at the
+  // tail of its queue, so under steady load some pushes waited 28-41 s for their acknowledgement
+  // (memory bench) while later ones went first.
+  return new Piscina({ filename: WORKER_FILE.href, minThreads: threads, maxThreads: threads, stricterFIFO: true });
+}
+
 export class PushValidator {
-  readonly #pool: Piscina<PushToValidate, ValidationOutcome> | null;
+  readonly threads: number;
+  #pool: Promise<ValidationPool> | null = null;
 
   constructor(threads: number) {
-    this.#pool =
-      threads === 0
-        ? null
-        : // stricterFIFO: by default piscina puts a task it could not hand to a busy thread back at
-          // the tail of its queue, so under steady load some pushes waited 28-41 s for their
-          // acknowledgement (memory bench) while later ones went first.
-          new Piscina({ filename: WORKER_FILE.href, minThreads: threads, maxThreads: threads, stricterFIFO: true });
-  }
-
-  get threads(): number {
-    return this.#pool?.options.maxThreads ?? 0;
+    this.threads = threads;
   }
 
   /** The push's sample count; a RelaydError for a body relayd must refuse. */
@@ -58,17 +61,18 @@ export class PushValidator {
       checkV2Labels(mostLabels, push.limits.maxTags);
       return { samples, digest: () => digestMetricSet(pb) };
     }
-    if (this.#pool === null) {
+    if (this.threads === 0) {
       const decoded = await decodeV1Push(push.body, push.contentEncoding, push.limits);
       return { samples: v1Samples(decoded, push.limits.maxTags), digest: digestV1(decoded.envelopes) };
     }
-    const outcome = await this.#pool.run(push);
+    this.#pool ??= startPool(this.threads);
+    const outcome = await (await this.#pool).run(push);
     if ('samples' in outcome) return outcome;
     throw new RelaydError(outcome.code, outcome.detail);
   }
 
   /** After ingest stopped: tasks still queued finish first. */
   async close(): Promise<void> {
-    await this.#pool?.close();
+    await (await this.#pool)?.close();
   }
 }

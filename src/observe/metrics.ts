@@ -5,7 +5,8 @@
 // Counters are incremented where the event happens. Gauges that mirror state (queue, runs,
 // readiness) are read from their owner at scrape time through `watch`, so they can never drift from
 // what the queue and the registry hold. Each Metrics has its own registry (several daemons can run in
-// one test process) with Node's process metrics under the same relayd_ prefix.
+// one test process) with Node's process metrics under the same relayd_ prefix: among them
+// relayd_process_resident_memory_bytes, the RSS a pod is sized and killed by.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 export type IngestEndpoint = 'create' | 'push' | 'finish' | 'stream';
@@ -30,6 +31,8 @@ export interface WatchedState {
     totals(): { readonly items: number; readonly bytes: number; readonly deadLetters: number };
     /** Wall-clock ms at which the oldest item still queued was received; null when nothing is queued. */
     oldestReceivedAt(): Promise<number | null>;
+    /** The store's bytes on disk as the disk quota last measured them (every second); null without a quota. */
+    quotaState(): { readonly usedBytes: number } | null;
   };
   readonly runs: { list(): readonly { readonly record: { readonly state: string } }[] };
   readonly ready: () => boolean;
@@ -121,6 +124,15 @@ export class Metrics {
         if (!metrics.#watched) return;
         const oldest = await metrics.#watched.queue.oldestReceivedAt();
         this.set(oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'relayd_store_bytes',
+      help: 'Bytes of the store (LevelDB files in the data dir) on disk, measured every second: the backlog, dead letters and run records, before LevelDB compacts what was delivered',
+      registers: [this.registry],
+      collect() {
+        const quota = metrics.#watched?.queue.quotaState();
+        if (quota) this.set(quota.usedBytes);
       },
     });
     new Gauge({

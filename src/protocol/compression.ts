@@ -1,13 +1,15 @@
 // Bounded decompression of API v1 push bodies (gzip), and the content coding names.
 //
-// Invariant: a body never makes relayd allocate more than `maxBytes` of output: zlib inflates with
-// `maxOutputLength`, so a bomb stops at the limit. Failures are RelaydErrors: RELAYD_BAD_GZIP or
-// RELAYD_DECOMPRESSED_TOO_LARGE. The snappy block format of API v2 is in snappy.ts, apart: this
+// Invariant: a body never makes relayd allocate more than `maxBytes` of output: zlib inflates chunk
+// by chunk with `maxOutputLength`, so a bomb stops at the limit. An honest body is inflated into one
+// chunk the size its gzip trailer declares (ISIZE), so that it is never held twice (the chunks and
+// their concatenation); the trailer is only a hint, as it is the last member's and modulo 2^32.
+// Failures are RelaydErrors: RELAYD_BAD_GZIP or RELAYD_DECOMPRESSED_TOO_LARGE. The snappy block format of API v2 is in snappy.ts, apart: this
 // module runs on the validation threads, where the native snappy binding must not be loaded.
 
 import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
-import { gunzip, gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { RelaydError } from '../errors.js';
 
 /** Bounds applied while decoding a push body. */
@@ -17,7 +19,8 @@ export interface DecodeLimits {
 }
 
 const gunzipAsync = promisify(gunzip);
-
+/** A gzip member's 10-byte header and 8-byte trailer (CRC32, ISIZE). */
+const GZIP_FRAME_BYTES = 18;
 
 /**
  * Normalises a Content-Encoding header value: trimmed, lower-case, and `identity` when absent or
@@ -32,7 +35,7 @@ export function normaliseContentEncoding(contentEncoding: string | undefined): s
 export async function gunzipBounded(body: Uint8Array, maxBytes: number): Promise<Buffer> {
   checkGzipBody(body);
   try {
-    return await gunzipAsync(body, { maxOutputLength: outputLimit(maxBytes) });
+    return await gunzipAsync(body, inflateOptions(body, maxBytes));
   } catch (err) {
     throw gzipError(err, maxBytes);
   }
@@ -42,7 +45,7 @@ export async function gunzipBounded(body: Uint8Array, maxBytes: number): Promise
 export function gunzipBoundedSync(body: Uint8Array, maxBytes: number): Buffer {
   checkGzipBody(body);
   try {
-    return gunzipSync(body, { maxOutputLength: outputLimit(maxBytes) });
+    return gunzipSync(body, inflateOptions(body, maxBytes));
   } catch (err) {
     throw gzipError(err, maxBytes);
   }
@@ -52,8 +55,12 @@ function checkGzipBody(body: Uint8Array): void {
   if (body.length === 0) throw new RelaydError('RELAYD_BAD_GZIP', 'body is empty');
 }
 
-function outputLimit(maxBytes: number): number {
-  return Math.min(maxBytes, bufferConstants.MAX_LENGTH);
+function inflateOptions(body: Uint8Array, maxBytes: number): ZlibOptions {
+  const maxOutputLength = Math.min(maxBytes, bufferConstants.MAX_LENGTH);
+  const declared = body.length >= GZIP_FRAME_BYTES ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).readUInt32LE(body.length - 4) : 0;
+  // One byte more than declared, so that zlib sees the end of the stream within the chunk.
+  const chunkSize = Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(Math.max(declared + 1, zlibConstants.Z_DEFAULT_CHUNK), maxOutputLength + 1));
+  return { maxOutputLength, chunkSize };
 }
 
 function gzipError(err: unknown, maxBytes: number): RelaydError {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CloudEmulator } from '../emulator/emulator.js';
+import { filesBytes, procStatus } from '../helpers/footprint.js';
 import { eventually, RELAYD_BIN, spawnRelayd, tempDir, testOptions, type ChildRelayd } from '../helpers/relayd.js';
 import { unusedPort } from '../helpers/ports.js';
 import { ScriptedRunner } from '../helpers/runner.js';
@@ -55,6 +56,7 @@ describe('relayd status, runs and health', () => {
     assert.match(result.stdout, /^backlog\s+0 requests, 0 B in 0 runs, oldest -$/m);
     assert.match(result.stdout, /^dead letters\s+0$/m);
     assert.match(result.stdout, /^runs\s+finished 1$/m);
+    assert.match(result.stdout, /^footprint\s+RSS \d+\.\d MiB, store \d+(\.\d)? (B|KiB|MiB) on disk$/m);
   });
 
   it('status --json is the admin API status message', async () => {
@@ -64,6 +66,11 @@ describe('relayd status, runs and health', () => {
     assert.equal(status.listen, daemon.url);
     assert.deepEqual(status.runsByState, { finished: 1 });
     assert.equal(status.ready, true);
+    // As Linux and the data dir say; both move a little between the two readings.
+    const rss = procStatus(daemon.child.pid!, 'VmRSS');
+    assert.ok(Math.abs(status.footprint.rssBytes - rss) < 0.2 * rss, `RSS ${status.footprint.rssBytes}, /proc says ${rss}`);
+    const stored = filesBytes(data.path);
+    assert.ok(stored > 0 && Math.abs(status.footprint.storeBytes! - stored) < 0.1 * stored, `store ${status.footprint.storeBytes}, on disk ${stored}`);
   });
 
   it('runs prints one row per run and runs ID the ledger, both also as JSON', async () => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { send } from '../emulator/send.js';
+import { filesBytes } from '../helpers/footprint.js';
 import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
 
@@ -67,7 +68,12 @@ describe('GET /metrics', () => {
     assert.equal(sample(text, 'relayd_runs', { state: 'finished' }), 1);
     assert.equal(sample(text, 'relayd_ready'), 1);
     assert.ok((sample(text, 'relayd_process_cpu_seconds_total') ?? 0) > 0, 'process metrics under the relayd_ prefix');
-    assert.ok((sample(text, 'relayd_process_resident_memory_bytes') ?? 0) > 0);
+    const rss = sample(text, 'relayd_process_resident_memory_bytes') ?? 0;
+    assert.ok(Math.abs(rss - process.memoryUsage.rss()) < 0.2 * rss, 'the RSS of this process, where relayd runs');
+    // The store is measured every second; the run's records and delivered items are on disk.
+    const { dataDir } = (await (await fetch(`${stack.relayd.url}/api/v1/status`)).json()) as { dataDir: string };
+    await eventually(async () => sample(await scrape(stack.relayd.url), 'relayd_store_bytes') === filesBytes(dataDir), 5000, 'the store size as on disk');
+    assert.ok(filesBytes(dataDir) > 0);
     for (const line of text.split('\n').filter((l) => l.startsWith('# TYPE '))) assert.match(line, /^# TYPE relayd_/, 'every metric has the prefix');
   });
 

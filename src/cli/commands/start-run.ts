@@ -2,6 +2,7 @@
 import { startDaemon, type Daemon } from '../../daemon.js';
 import { createLogger, terminalDestination } from '../../observe/index.js';
 import { configFromArgv } from '../effective-config.js';
+import { releaseYoungGeneration } from '../young-generation.js';
 
 export async function runStart(argv: Record<string, unknown>): Promise<number> {
   const config = configFromArgv(argv);
@@ -38,6 +39,7 @@ export async function runStart(argv: Record<string, unknown>): Promise<number> {
     process.on('SIGTERM', onSignal);
     startDaemon(config, logger).then((started) => {
       daemon = started;
+      releaseYoungGeneration();
       if (stopping) stop(started);
     }, reject);
   });

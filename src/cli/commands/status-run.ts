@@ -4,7 +4,7 @@ import { asClient, CLIENT_EXIT, daemonUrl, getJson } from '../daemon-client.js';
 import { formatAge, formatBytes, formatTable } from '../table.js';
 
 export function describeStatus(status: StatusView): string {
-  const { backlog, upstream } = status;
+  const { backlog, upstream, footprint } = status;
   const ready = status.ready ? 'yes' : `no: ${status.conditions.map((c) => `${c.condition}: ${c.reason}`).join('; ')}`;
   const runs = Object.entries(status.runsByState).map(([state, count]) => `${state} ${count}`);
   const rows = [
@@ -13,6 +13,7 @@ export function describeStatus(status: StatusView): string {
     ['upstream', `${upstream.url} ${upstream.reachable ? 'reachable' : 'NOT reachable'} (${upstream.detail})`],
     ['backlog', `${backlog.requests} requests, ${formatBytes(backlog.bytes)} in ${backlog.runs} runs, oldest ${formatAge(backlog.oldestAgeSeconds)}`],
     ['dead letters', String(status.deadLetters)],
+    ['footprint', `RSS ${formatBytes(footprint.rssBytes)}, store ${footprint.storeBytes === null ? 'not measured (no disk quota)' : `${formatBytes(footprint.storeBytes)} on disk`}`],
     ['runs', runs.length > 0 ? runs.join(', ') : 'none'],
     ...status.notices.map((notice) => ['notice', notice]),
   ];
