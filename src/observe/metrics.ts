@@ -8,7 +8,7 @@
 // one test process) with Node's process metrics under the same relayd_ prefix.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
-export type IngestEndpoint = 'create' | 'push' | 'finish' | 'stream';
+export type IngestEndpoint = 'create' | 'push' | 'events' | 'finish' | 'stream';
 /** accepted: 2xx; rejected: the runner's request was refused (4xx); failed: relayd could not take it (5xx). */
 export type IngestOutcome = 'accepted' | 'rejected' | 'failed';
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx' | 'network';

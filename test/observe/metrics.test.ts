@@ -33,7 +33,8 @@ describe('GET /metrics', () => {
     assert.equal((await runner.create()).status, 200);
     stack.emulator.setFault({ kind: 'status', status: 503, count: 1, only: 'push' });
     for (let i = 0; i < 3; i++) assert.equal((await runner.push()).status, 200);
-    const unknownRun = await send(`${stack.relayd.url}/v2/metrics/777`, { body: Buffer.from('x') });
+    // A provisional id relayd never issued: refused before its body is read (no cloud run can have it).
+    const unknownRun = await send(`${stack.relayd.url}/v2/metrics/90000000000000001`, { body: Buffer.from('x') });
     assert.equal(unknownRun.status, 404);
     assert.equal((await runner.finish()).status, 200);
     const run = stack.emulator.runs.get(runner.runId)!;
