@@ -19,6 +19,8 @@ export const runViewSchema = z.object({
   name: z.string(),
   state: z.string(),
   provisional: z.boolean(),
+  /** Created elsewhere (K6_CLOUD_PUSH_REF_ID, the k6-operator, a lost store): relayd forwards, never finishes it. */
+  adopted: z.boolean().default(false),
   createdAt: time,
   endedAt: time.nullable(),
   firstDataAt: time.nullable(),
@@ -67,5 +69,7 @@ export const statusSchema = z.object({
   }),
   deadLetters: count,
   runsByState: z.record(z.string(), count),
+  /** Of those, runs created elsewhere (adopted), by state. */
+  adoptedRunsByState: z.record(z.string(), count).default({}),
 });
 export type StatusView = z.infer<typeof statusSchema>;

@@ -24,6 +24,12 @@ export function statusClass(status: number | null | undefined): StatusClass {
   return `${Math.min(5, Math.max(2, Math.floor(status / 100)))}xx` as StatusClass;
 }
 
+function countByState(runs: readonly { readonly record: { readonly state: string } }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { record } of runs) counts.set(record.state, (counts.get(record.state) ?? 0) + 1);
+  return counts;
+}
+
 /** What the gauges read at scrape time. */
 export interface WatchedState {
   readonly queue: {
@@ -31,7 +37,7 @@ export interface WatchedState {
     /** Wall-clock ms at which the oldest item still queued was received; null when nothing is queued. */
     oldestReceivedAt(): Promise<number | null>;
   };
-  readonly runs: { list(): readonly { readonly record: { readonly state: string } }[] };
+  readonly runs: { list(): readonly { readonly record: { readonly state: string; readonly adopted?: boolean } }[] };
   readonly ready: () => boolean;
 }
 
@@ -139,9 +145,18 @@ export class Metrics {
       collect() {
         if (!metrics.#watched) return;
         this.reset();
-        const counts = new Map<string, number>();
-        for (const run of metrics.#watched.runs.list()) counts.set(run.record.state, (counts.get(run.record.state) ?? 0) + 1);
-        for (const [state, count] of counts) this.set({ state }, count);
+        for (const [state, count] of countByState(metrics.#watched.runs.list())) this.set({ state }, count);
+      },
+    });
+    new Gauge({
+      name: 'relayd_adopted_runs',
+      help: 'Of relayd_runs, the runs created elsewhere (K6_CLOUD_PUSH_REF_ID, k6-operator, a lost store) that relayd adopted, by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        if (!metrics.#watched) return;
+        this.reset();
+        for (const [state, count] of countByState(metrics.#watched.runs.list().filter((run) => run.record.adopted === true))) this.set({ state }, count);
       },
     });
     new Gauge({
