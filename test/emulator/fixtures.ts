@@ -1,8 +1,9 @@
-// Real k6 v0.48.0 captures (/work/shared/fixtures/k6-v0.48.0, see its README): loading them and
-// replaying a folder against any k6 cloud endpoint (the emulator, or relayd itself).
+// Real k6 v0.48.0 and v1.3.0 captures (/work/shared/fixtures/k6-v0.48.0 and k6-v1.3.0, see their
+// READMEs): loading them and replaying a folder against any k6 cloud endpoint (the emulator, or
+// relayd itself).
 //
 // Each capture is `NNN-METHOD-path.headers.txt` (comment lines, the request line, headers) with
-// the raw body in `.bin` and the decoded body in `.json`. The captures were made against a
+// the raw body in `.bin` and, in the v0.48.0 folders, the decoded body in `.json`. The captures were made against a
 // server that answered create with run id "1234"; replay maps that id to whatever the target's
 // create returns, rewriting the path and, for v2, the MetricSet's test_run_id.
 
@@ -14,8 +15,13 @@ import { type Route, matchRoute, routePath } from './routes.js';
 import { type Framing, type SendResult, send } from './send.js';
 
 /** A copy vendored into the repository wins over the shared folder. */
-const VENDORED_DIR = fileURLToPath(new URL('../fixtures/k6-v0.48.0', import.meta.url));
-export const FIXTURES_DIR = existsSync(VENDORED_DIR) ? VENDORED_DIR : '/work/shared/fixtures/k6-v0.48.0';
+function capturesDir(version: string): string {
+  const vendored = fileURLToPath(new URL(`../fixtures/k6-${version}`, import.meta.url));
+  return existsSync(vendored) ? vendored : `/work/shared/fixtures/k6-${version}`;
+}
+
+export const FIXTURES_DIR = capturesDir('v0.48.0');
+export const V1_3_FIXTURES_DIR = capturesDir('v1.3.0');
 
 export const FIXTURE_FOLDERS = ['v1', 'v1-aggr-override', 'v2', 'v2-sigint', 'v2-threshold-fail'] as const;
 export type FixtureFolder = (typeof FIXTURE_FOLDERS)[number];
@@ -36,12 +42,16 @@ export interface FixtureRequest {
   headers: Record<string, string>;
   /** The raw body exactly as k6 sent it. */
   body: Buffer;
-  /** The capture's `.json`: the decoded body (v1 envelopes, MetricSet as proto3 JSON, …). */
+  /** The capture's `.json`: the decoded body (v1 envelopes, MetricSet as proto3 JSON, …); null without one. */
   decoded: unknown;
 }
 
 export function loadFixture(folder: FixtureFolder): FixtureRequest[] {
-  const dir = join(FIXTURES_DIR, folder);
+  return loadCaptures(join(FIXTURES_DIR, folder));
+}
+
+/** The requests of one capture folder, in the order k6 sent them. */
+export function loadCaptures(dir: string): FixtureRequest[] {
   return readdirSync(dir)
     .filter((file) => file.endsWith('.headers.txt'))
     .sort()
@@ -49,7 +59,8 @@ export function loadFixture(folder: FixtureFolder): FixtureRequest[] {
       const name = file.slice(0, -'.headers.txt'.length);
       const { method, path, headers } = parseHeadersFile(readFileSync(join(dir, file), 'utf8'));
       const route = matchRoute(path);
-      if (route === undefined) throw new Error(`${folder}/${file}: unexpected path ${path}`);
+      if (route === undefined) throw new Error(`${dir}/${file}: unexpected path ${path}`);
+      const decoded = join(dir, `${name}.json`);
       return {
         name,
         method,
@@ -57,7 +68,7 @@ export function loadFixture(folder: FixtureFolder): FixtureRequest[] {
         route,
         headers,
         body: readFileSync(join(dir, `${name}.bin`)),
-        decoded: JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')),
+        decoded: existsSync(decoded) ? JSON.parse(readFileSync(decoded, 'utf8')) : null,
       };
     });
 }
@@ -106,7 +117,7 @@ export async function replayFixture(baseUrl: string, folder: FixtureFolder, opti
 }
 
 /** A v2 body for another run id; the captured bytes themselves when the id is unchanged. */
-function withRunId(body: Buffer, runId: string): Buffer {
+export function withRunId(body: Buffer, runId: string): Buffer {
   if (runId === FIXTURE_RUN_ID) return body;
   return snappyCompress(rewriteTestRunId(snappyUncompressBounded(body, MAX_FIXTURE_BYTES), runId));
 }

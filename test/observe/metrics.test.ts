@@ -4,26 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { send } from '../emulator/send.js';
 import { eventually, useRelaydStack } from '../helpers/relayd.js';
+import { sample, scrape } from '../helpers/prometheus.js';
 import { ScriptedRunner } from '../helpers/runner.js';
-
-/** The value of one sample of the exposition text; labels must match exactly (order as given). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = match[2] ? match[2].split(',') : [];
-    if (present.length === wanted.length && wanted.every((label) => present.includes(label))) return Number(match[3]);
-  }
-  return undefined;
-}
-
-async function scrape(url: string): Promise<string> {
-  const response = await fetch(`${url}/metrics`);
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  return response.text();
-}
 
 describe('GET /metrics', () => {
   const stack = useRelaydStack({ 'retry-initial-delay': '10ms', 'retry-max-delay': '50ms' });
