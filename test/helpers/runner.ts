@@ -64,12 +64,26 @@ export class ScriptedRunner {
   }
 
   /** One push of a real captured body; resolves with the response (or throws on a network error). */
-  async push(): Promise<SendResult> {
+  async push(key = randomBytes(8).toString('hex')): Promise<SendResult> {
     const { path, headers, body } = this.#protocol === 'v2' ? this.#v2() : this.#v1();
-    const sent = this.#headers(headers);
+    const sent = this.#headers({ ...headers, 'k6-idempotency-key': key });
     const response = await send(this.#url + path, { headers: sent, body, framing: 'chunked' });
-    if (response.status >= 200 && response.status < 300) this.acked.push(sent['k6-idempotency-key']!);
+    if (response.status >= 200 && response.status < 300) this.acked.push(key);
     return response;
+  }
+
+  /**
+   * One push retried with the same idempotency key, as k6 retries one, until relayd takes it: through
+   * a relayd that is down or restarting (network errors, 5xx). Any 4xx fails.
+   */
+  async pushUntilTaken(): Promise<void> {
+    const key = randomBytes(8).toString('hex');
+    for (;;) {
+      const response = await this.push(key).catch(() => null);
+      if (response !== null && response.status < 300) return;
+      if (response !== null && response.status < 500) throw new Error(`push refused: ${response.status} ${response.body.toString()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   #v2(): { path: string; headers: Record<string, string>; body: Buffer } {
