@@ -24,10 +24,8 @@ export function statusClass(status: number | null | undefined): StatusClass {
   return `${Math.min(5, Math.max(2, Math.floor(status / 100)))}xx` as StatusClass;
 }
 
-function countByState(runs: readonly { readonly record: { readonly state: string } }[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const { record } of runs) counts.set(record.state, (counts.get(record.state) ?? 0) + 1);
-  return counts;
+interface WatchedRun {
+  readonly record: { readonly state: string; readonly adopted?: boolean };
 }
 
 /** What the gauges read at scrape time. */
@@ -37,7 +35,7 @@ export interface WatchedState {
     /** Wall-clock ms at which the oldest item still queued was received; null when nothing is queued. */
     oldestReceivedAt(): Promise<number | null>;
   };
-  readonly runs: { list(): readonly { readonly record: { readonly state: string; readonly adopted?: boolean } }[] };
+  readonly runs: { list(): readonly WatchedRun[] };
   readonly ready: () => boolean;
 }
 
@@ -137,28 +135,27 @@ export class Metrics {
         if (metrics.#watched) this.set(metrics.#watched.queue.totals().deadLetters);
       },
     });
-    new Gauge({
-      name: 'relayd_runs',
-      help: 'Test runs known to relayd, by state',
-      labelNames: ['state'] as const,
-      registers: [this.registry],
-      collect() {
-        if (!metrics.#watched) return;
-        this.reset();
-        for (const [state, count] of countByState(metrics.#watched.runs.list())) this.set({ state }, count);
-      },
-    });
-    new Gauge({
-      name: 'relayd_adopted_runs',
-      help: 'Of relayd_runs, the runs created elsewhere (K6_CLOUD_PUSH_REF_ID, k6-operator, a lost store) that relayd adopted, by state',
-      labelNames: ['state'] as const,
-      registers: [this.registry],
-      collect() {
-        if (!metrics.#watched) return;
-        this.reset();
-        for (const [state, count] of countByState(metrics.#watched.runs.list().filter((run) => run.record.adopted === true))) this.set({ state }, count);
-      },
-    });
+    const runsGauge = (name: string, help: string, counted: (run: WatchedRun) => boolean): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['state'] as const,
+        registers: [this.registry],
+        collect() {
+          if (!metrics.#watched) return;
+          this.reset();
+          const counts = new Map<string, number>();
+          for (const { record } of metrics.#watched.runs.list().filter(counted)) counts.set(record.state, (counts.get(record.state) ?? 0) + 1);
+          for (const [state, count] of counts) this.set({ state }, count);
+        },
+      });
+    };
+    runsGauge('relayd_runs', 'Test runs known to relayd, by state', () => true);
+    runsGauge(
+      'relayd_adopted_runs',
+      'Of relayd_runs, the runs created elsewhere (K6_CLOUD_PUSH_REF_ID, k6-operator, a lost store) that relayd adopted, by state',
+      (run) => run.record.adopted === true,
+    );
     new Gauge({
       name: 'relayd_ready',
       help: '1 while relayd can take data (/readyz answers 200), 0 while not (quota, disk, shutdown)',
