@@ -132,7 +132,10 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   const sweepLog = logger.child({ component: 'runs' });
   const sweep = setInterval(() => {
     runs.sweepTimeouts().then(
-      (expired) => expired.forEach((runId) => sweepLog.warn({ runId }, 'run timed out: no data nor finish for the run timeout')),
+      ({ timedOut, closed }) => {
+        timedOut.forEach((runId) => sweepLog.warn({ runId }, 'run timed out: no data nor finish for the run timeout'));
+        closed.forEach((runId) => sweepLog.info({ runId }, 'adopted run closed locally: no data nor finish for the run timeout; its creator finishes it, a new request opens it again'));
+      },
       (err: unknown) => sweepLog.error({ err }, 'run timeout sweep failed'),
     );
   }, Math.min(1000, Math.max(50, config.runTimeoutMs / 4)));

@@ -15,6 +15,7 @@ export const ERRORS = {
   RELAYD_BAD_V2_PAYLOAD: { status: 400, message: 'body is not a valid API v2 MetricSet' },
   RELAYD_BAD_CREATE: { status: 400, message: 'body is not a valid create-test-run request' },
   RELAYD_BAD_FINISH: { status: 400, message: 'body is not a valid test-finished request' },
+  RELAYD_BAD_EVENTS: { status: 400, message: 'body is not a valid test-run events request' },
   RELAYD_UNKNOWN_RUN: { status: 404, message: 'unknown test run id' },
   RELAYD_RUN_ENDED: { status: 409, message: 'test run has already ended' },
   RELAYD_NOT_FOUND: { status: 404, message: 'no such endpoint' },

@@ -1,6 +1,7 @@
 // The forwarder: one worker per run with something to send. A worker takes its run's items in arrival
-// order. The create and the finish travel alone: the create's answer must be known before any push
-// (a provisional run gets its cloud id from it), and the finish goes only after every push of the
+// order. The create, an operator's events and the finish travel alone: the create's answer must be
+// known before any push (a provisional run gets its cloud id from it), events keep their place among
+// the run's pushes, and the finish goes only after every push of the
 // run was delivered (or dead-lettered). Pushes go up to PUSHES_IN_FLIGHT at a time (send-window.ts),
 // so that a run drains at more than one push per upstream round trip (the protocol does not order a
 // run's pushes, §9.4.3); their outcomes are settled in arrival order, so an item leaves the queue
@@ -8,11 +9,12 @@
 //
 // Provisional runs: the queued create goes first; once the cloud answers, its id is persisted and
 // every later request of the run is addressed to it (path, and MetricSet.test_run_id in v2 bodies).
+// Adopted runs (created elsewhere) have no create: their items go to their own id as they came.
 import { access } from 'node:fs/promises';
 import type { RetryPolicy } from '../config/index.js';
 import type { Logger, Metrics } from '../observe/index.js';
 import { rewriteTestRunId, snappyCompress, snappyUncompressBounded } from '../protocol/index.js';
-import type { DurableQueue, StoredItem } from '../queue/index.js';
+import { upstreamPath, type DurableQueue, type StoredItem } from '../queue/index.js';
 import type { Run, RunRegistry } from '../runs/index.js';
 import { parseCreateAnswer } from './create-answer.js';
 import { deliver, type FinalOutcome, type RetryNotice } from './delivery.js';
@@ -173,21 +175,17 @@ export class Forwarder {
 
   #request(run: Run, item: StoredItem): UpstreamRequest {
     const upstreamId = run.record.upstreamId ?? run.record.id;
-    switch (item.kind) {
-      case 'create': {
-        // A multipart create's archive is streamed from its file, byte for byte (queue/body-files.ts).
-        const { bodyFile } = item;
-        const body = bodyFile === undefined ? item.body : { path: this.#options.queue.bodyFiles.path(bodyFile), bytes: bodyFile.bytes };
-        return { path: '/v1/tests', headers: item.headers, body };
-      }
-      case 'finish':
-        return { path: `/v1/tests/${upstreamId}`, headers: item.headers, body: item.body };
-      case 'push': {
-        const mapped = upstreamId !== run.record.id;
-        const body = mapped && item.protocol === 'v2' ? this.#withRunId(item.body, upstreamId) : item.body;
-        return { path: `/${item.protocol ?? 'v1'}/metrics/${upstreamId}`, headers: item.headers, body };
-      }
-    }
+    const mapped = upstreamId !== run.record.id;
+    // A multipart create's archive is streamed from its file, byte for byte (queue/body-files.ts).
+    const { bodyFile } = item;
+    const body =
+      bodyFile !== undefined
+        ? { path: this.#options.queue.bodyFiles.path(bodyFile), bytes: bodyFile.bytes }
+        : mapped && item.kind === 'push' && item.protocol === 'v2'
+          ? this.#withRunId(item.body, upstreamId)
+          : item.body;
+    // Stream batches never reach the forwarder: the processing stage turns them into pushes.
+    return { path: upstreamPath(item, upstreamId)!, headers: item.headers, body };
   }
 
   /** v2 bodies carry the run id inside the snappy-compressed MetricSet (validated at ingest). */

@@ -1,6 +1,6 @@
 // The admin API (read-only JSON, messages in admin-messages.ts), for `relayd status`, `relayd runs`
 // and people with curl:
-//   GET /api/v1/status     daemon, readiness, upstream, backlog, dead letters, runs by state
+//   GET /api/v1/status     daemon, readiness, upstream, backlog, dead letters, runs (and adopted runs) by state
 //   GET /api/v1/runs       every run with its ledger
 //   GET /api/v1/runs/:id   one run (also served as /runs/:id: k6 prints that link for provisional runs)
 // It shows no secrets: run records keep the runner's Authorization, and it is never part of a view.
@@ -81,7 +81,11 @@ export class AdminApi {
     const oldest = await queue.oldestReceivedAt();
     const readiness = health.readiness();
     const runsByState: Record<string, number> = {};
-    for (const run of runs.list()) runsByState[run.record.state] = (runsByState[run.record.state] ?? 0) + 1;
+    const adoptedRunsByState: Record<string, number> = {};
+    for (const { record } of runs.list()) {
+      runsByState[record.state] = (runsByState[record.state] ?? 0) + 1;
+      if (record.adopted) adoptedRunsByState[record.state] = (adoptedRunsByState[record.state] ?? 0) + 1;
+    }
     const quota = queue.quotaState();
     return {
       version: this.#options.version,
@@ -103,6 +107,7 @@ export class AdminApi {
       deadLetters: totals.deadLetters,
       runsByState,
       footprint: { rssBytes: process.memoryUsage.rss(), storeBytes: queue.quotaState()?.usedBytes ?? null },
+      adoptedRunsByState,
     };
   }
 
@@ -121,6 +126,7 @@ export class AdminApi {
       name: record.name,
       state: record.state,
       provisional: record.provisional,
+      adopted: record.adopted === true,
       createdAt: iso(record.createdAt),
       endedAt: iso(record.endedAt),
       firstDataAt: iso(ledger.firstDataAt),

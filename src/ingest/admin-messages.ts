@@ -19,6 +19,8 @@ export const runViewSchema = z.object({
   name: z.string(),
   state: z.string(),
   provisional: z.boolean(),
+  /** Created elsewhere (K6_CLOUD_PUSH_REF_ID, the k6-operator, a lost store): relayd forwards, never finishes it. */
+  adopted: z.boolean().default(false),
   createdAt: time,
   endedAt: time.nullable(),
   firstDataAt: time.nullable(),
@@ -71,5 +73,7 @@ export const statusSchema = z.object({
   runsByState: z.record(z.string(), count),
   /** What relayd takes from its host: resident memory, and the store's bytes on disk (null without a disk quota, which measures them). */
   footprint: z.object({ rssBytes: count, storeBytes: count.nullable() }),
+  /** Of those, runs created elsewhere (adopted), by state. */
+  adoptedRunsByState: z.record(z.string(), count).default({}),
 });
 export type StatusView = z.infer<typeof statusSchema>;

@@ -64,6 +64,28 @@ export function withRelayAggregation(config: Record<string, unknown>, userAgent:
   return raw;
 }
 
+/**
+ * What the k6-operator needs in every create answer, cloud or provisional: it copies these four into
+ * its runners' env, panics on a missing `config` and its runners refuse zero values (flows doc §5
+ * D13). Where the answer lacks a positive value, k6's own defaults go in.
+ */
+const OPERATOR_DEFAULTS = { aggregationPeriod: '3s', aggregationWaitPeriod: '8s', metricPushInterval: '1s', metricPushConcurrency: 1 };
+
+/** The k6-operator's create carries `instances` and `process_thresholds`; k6's never does. */
+export function isOperatorCreate(create: { readonly instances?: number; readonly process_thresholds?: boolean }): boolean {
+  return create.instances !== undefined || create.process_thresholds !== undefined;
+}
+
+export function withOperatorSettings(config: Record<string, unknown>): Record<string, unknown> {
+  const complete: Record<string, unknown> = { ...config };
+  for (const [key, fallback] of Object.entries(OPERATOR_DEFAULTS)) {
+    const value = complete[key];
+    const positive = key === 'metricPushConcurrency' ? Number.isInteger(value) && (value as number) >= 1 : (durationMs(value) ?? 0) > 0;
+    if (!positive) complete[key] = fallback;
+  }
+  return complete;
+}
+
 /** The config of a provisional run: k6 prints relayd's own run page instead of a cloud link. */
 export function provisionalCloudConfig(runPageUrl: string): Record<string, unknown> {
   return { tracesEnabled: false, testRunDetails: runPageUrl };

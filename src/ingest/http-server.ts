@@ -70,6 +70,12 @@ export class IngestServer {
       { method: 'POST', pattern: runPath('/v1/tests'), handler: (req, res, id) => api.finish(id, req, res), metric: { endpoint: 'finish', protocol: 'v1' } },
       { method: 'POST', pattern: runPath('/v1/metrics'), handler: (req, res, id) => api.push('v1', id, req, res), metric: { endpoint: 'push', protocol: 'v1' } },
       { method: 'POST', pattern: runPath('/v2/metrics'), handler: (req, res, id) => api.push('v2', id, req, res), metric: { endpoint: 'push', protocol: 'v2' } },
+      {
+        method: 'POST',
+        pattern: new RegExp(`^/orchestrator/v1/testruns/(${RUN_ID})/events$`),
+        handler: (req, res, id) => api.events(id, req, res),
+        metric: { endpoint: 'events', protocol: 'v1' },
+      },
       { method: 'GET', pattern: /^\/healthz$/, handler: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
       {
         method: 'GET',

@@ -9,6 +9,6 @@ export { AdminApi } from './admin-api.js';
 export type { AdminApiOptions } from './admin-api.js';
 export { ADMIN_API_PREFIX, runListSchema, runViewSchema, statusSchema } from './admin-messages.js';
 export type { RunList, RunView, StatusView } from './admin-messages.js';
-export { k6Version, sanitizeCloudConfig } from './cloud-config.js';
+export { isOperatorCreate, k6Version, sanitizeCloudConfig, withOperatorSettings } from './cloud-config.js';
 export { RunnerAuth } from './runner-auth.js';
 export { UpstreamAuthorization } from './upstream-authorization.js';

@@ -9,7 +9,7 @@
 // relayd_process_resident_memory_bytes, the RSS a pod is sized and killed by.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
-export type IngestEndpoint = 'create' | 'push' | 'finish' | 'stream';
+export type IngestEndpoint = 'create' | 'push' | 'events' | 'finish' | 'stream';
 /** accepted: 2xx; rejected: the runner's request was refused (4xx); failed: relayd could not take it (5xx). */
 export type IngestOutcome = 'accepted' | 'rejected' | 'failed';
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx' | 'network';
@@ -25,6 +25,10 @@ export function statusClass(status: number | null | undefined): StatusClass {
   return `${Math.min(5, Math.max(2, Math.floor(status / 100)))}xx` as StatusClass;
 }
 
+interface WatchedRun {
+  readonly record: { readonly state: string; readonly adopted?: boolean };
+}
+
 /** What the gauges read at scrape time. */
 export interface WatchedState {
   readonly queue: {
@@ -34,7 +38,7 @@ export interface WatchedState {
     /** The store's bytes on disk as the disk quota last measured them (every second); null without a quota. */
     quotaState(): { readonly usedBytes: number } | null;
   };
-  readonly runs: { list(): readonly { readonly record: { readonly state: string } }[] };
+  readonly runs: { list(): readonly WatchedRun[] };
   readonly ready: () => boolean;
 }
 
@@ -143,19 +147,27 @@ export class Metrics {
         if (metrics.#watched) this.set(metrics.#watched.queue.totals().deadLetters);
       },
     });
-    new Gauge({
-      name: 'relayd_runs',
-      help: 'Test runs known to relayd, by state',
-      labelNames: ['state'] as const,
-      registers: [this.registry],
-      collect() {
-        if (!metrics.#watched) return;
-        this.reset();
-        const counts = new Map<string, number>();
-        for (const run of metrics.#watched.runs.list()) counts.set(run.record.state, (counts.get(run.record.state) ?? 0) + 1);
-        for (const [state, count] of counts) this.set({ state }, count);
-      },
-    });
+    const runsGauge = (name: string, help: string, counted: (run: WatchedRun) => boolean): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['state'] as const,
+        registers: [this.registry],
+        collect() {
+          if (!metrics.#watched) return;
+          this.reset();
+          const counts = new Map<string, number>();
+          for (const { record } of metrics.#watched.runs.list().filter(counted)) counts.set(record.state, (counts.get(record.state) ?? 0) + 1);
+          for (const [state, count] of counts) this.set({ state }, count);
+        },
+      });
+    };
+    runsGauge('relayd_runs', 'Test runs known to relayd, by state', () => true);
+    runsGauge(
+      'relayd_adopted_runs',
+      'Of relayd_runs, the runs created elsewhere (K6_CLOUD_PUSH_REF_ID, k6-operator, a lost store) that relayd adopted, by state',
+      (run) => run.record.adopted === true,
+    );
     new Gauge({
       name: 'relayd_ready',
       help: '1 while relayd can take data (/readyz answers 200), 0 while not (quota, disk, shutdown)',

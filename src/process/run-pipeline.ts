@@ -1,6 +1,6 @@
 // One processed run's way from inbox to outbox, taking inbox items in arrival order:
 //
-//   create                → the outbox, as it is (a provisional run's create goes first)
+//   create, events        → the outbox, as it is (a provisional run's create goes first)
 //   push v2               → the outbox, as it is (k6 ≥ 0.48 aggregated it already)
 //   push v1               → its envelopes into the output aggregation, unless it repeats the
 //                           K6-Idempotency-Key of a push already taken (k6 retried a push whose
@@ -86,6 +86,7 @@ export class RunPipeline {
   async #route(item: StoredItem): Promise<void> {
     switch (item.kind) {
       case 'create':
+      case 'events':
         this.#passThrough.push(queued(item));
         return;
       case 'finish':

@@ -6,6 +6,7 @@ export { snappyCompress, snappyUncompressBounded, snappyUncompressBoundedOffThre
 export { RunStatus, type RunStatusCode, isRunStatus } from './run-status.js';
 export { type CreateTestRun, type FinishTestRun, decodeCreateBody, decodeFinishBody } from './test-run.js';
 export { MultipartCreateScanner, isMultipartForm, isTarHeader } from './multipart-create.js';
+export { type OrchestratorEvent, decodeEventsBody } from './orchestrator-events.js';
 export { type V1Envelope, decodeV1Push } from './v1.js';
 export { decodeMetricSet, decodeV2Push, encodeMetricSet } from './v2.js';
 export { rewriteTestRunId } from './v2-rewrite.js';

@@ -6,7 +6,8 @@
 // Invariants: create has a non-empty `name`; `vus` and `project_id` are non-negative integers,
 // `duration` an integer ≥ −1 (−1 = unknown), `thresholds` an object of string arrays. Finish has
 // `result_status` 0 or 1, a known `run_status` and `thresholds` as an object of objects of
-// booleans (true = that threshold failed). Unknown keys are ignored and not returned; relayd
+// booleans (true = that threshold failed). The k6-operator's create adds `instances` (an integer
+// ≥ 1) and `process_thresholds` (a boolean). Unknown keys are ignored and not returned; relayd
 // forwards the original bytes, so nothing is lost.
 
 import { RelaydError } from '../errors.js';
@@ -19,6 +20,9 @@ export interface CreateTestRun {
   thresholds?: Record<string, string[]>;
   duration?: number;
   project_id?: number;
+  /** Sent by the k6-operator only (flows doc §4.2): its runner count, and that the cloud evaluates thresholds. */
+  instances?: number;
+  process_thresholds?: boolean;
 }
 
 export interface FinishTestRun {
@@ -30,13 +34,18 @@ export interface FinishTestRun {
 export function decodeCreateBody(body: Uint8Array): CreateTestRun {
   const parsed = parseJson(body);
   if (!isJsonObject(parsed)) throw badCreate(`expected a JSON object, got ${describe(parsed)}`);
-  const { name, vus, thresholds, duration, project_id } = parsed;
+  const { name, vus, thresholds, duration, project_id, instances, process_thresholds } = parsed;
   if (typeof name !== 'string' || name === '') throw badCreate(`name: expected a non-empty string, got ${describe(name)}`);
   const create: CreateTestRun = { name };
   if (vus !== undefined) create.vus = integerAtLeast(vus, 0, 'vus');
   if (duration !== undefined) create.duration = integerAtLeast(duration, -1, 'duration');
   if (project_id !== undefined) create.project_id = integerAtLeast(project_id, 0, 'project_id');
   if (thresholds !== undefined) create.thresholds = createThresholds(thresholds);
+  if (instances !== undefined) create.instances = integerAtLeast(instances, 1, 'instances');
+  if (process_thresholds !== undefined) {
+    if (typeof process_thresholds !== 'boolean') throw badCreate(`process_thresholds: expected a boolean, got ${describe(process_thresholds)}`);
+    create.process_thresholds = process_thresholds;
+  }
   return create;
 }
 

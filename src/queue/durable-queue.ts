@@ -36,7 +36,7 @@ import { DrainCompactor } from './drain-compactor.js';
 import { GroupCommitter, type BatchOp } from './group-commit.js';
 import { BodyFiles } from './body-files.js';
 import { isDiskFull, openStore, type StoreRecovery } from './store-open.js';
-import { decodeItem, encodeItem, type ItemBox, type QueueItem, type StoredItem } from './item.js';
+import { decodeItem, encodeItem, isControlItem, type ItemBox, type QueueItem, type StoredItem } from './item.js';
 import {
   BOX_PREFIX,
   RESULTS_PREFIX,
@@ -337,7 +337,7 @@ export class DurableQueue {
   async append(runId: string, item: QueueItem, runRecord?: Uint8Array): Promise<number> {
     if (this.#failure) throw this.#failure;
     const value = encodeItem(item);
-    if (item.kind !== 'create' && item.kind !== 'finish') this.#admit(value.byteLength);
+    if (!isControlItem(item)) this.#admit(value.byteLength);
     const seq = ++this.#seq;
     const ops: BatchOp[] = [{ type: 'put', key: itemKey(runId, seq), value }];
     if (runRecord !== undefined) ops.push({ type: 'put', key: runKey(runId), value: runRecord });

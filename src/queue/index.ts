@@ -4,7 +4,7 @@ export { DurableQueue } from './durable-queue.js';
 export type { Backlog, DeadLetter, ProcessedBatch } from './durable-queue.js';
 export { GroupCommitter } from './group-commit.js';
 export type { BatchOp } from './group-commit.js';
-export { decodeItem, encodeItem } from './item.js';
+export { decodeItem, encodeItem, isControlItem, upstreamPath } from './item.js';
 export type { ItemBox, ItemKind, PushProtocol, QueueItem, StoredItem } from './item.js';
 export { RUN_ID_PATTERN } from './keys.js';
 export type { QueueOptions, StoreConditions } from './durable-queue.js';

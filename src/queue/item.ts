@@ -1,11 +1,12 @@
-// What the queue holds: one runner request (create, push or finish) as it must go upstream, with the
+// What the queue holds: one runner request (create, push, events or finish) as it must go upstream, with the
 // original body bytes and the headers that matter. Encoded as
 //   u32 BE length of the JSON meta | JSON meta | body bytes
 // so the body is stored once, byte for byte, and never re-encoded. A body too large for that (a
 // multipart create's test archive) lives in a file instead, named by `bodyFile` (body-files.ts).
 import type { BodyFileRef } from './body-files.js';
 
-export type ItemKind = 'create' | 'push' | 'finish';
+/** `events`: a k6-operator's POST /orchestrator/v1/testruns/:ref/events (a JSON array). */
+export type ItemKind = 'create' | 'push' | 'events' | 'finish';
 /**
  * `v1`/`v2`: a k6 metric push (§4, §6). `stream`: one batch of raw samples from the WebSocket stream
  * (the message as received); only the processing stage reads it, it never goes upstream as such.
@@ -16,7 +17,7 @@ export type ItemBox = 'inbox' | 'outbox';
 
 export interface QueueItem {
   readonly kind: ItemKind;
-  /** Wire protocol of a push; absent for create and finish. */
+  /** Wire protocol of a push; absent for the other kinds. */
   readonly protocol?: PushProtocol;
   /** Headers to forward upstream, lower-case names (see forward/forwarded-headers.ts). */
   readonly headers: Readonly<Record<string, string>>;
@@ -26,7 +27,7 @@ export interface QueueItem {
   readonly bodyFile?: BodyFileRef;
   /** Wall-clock ms when relayd accepted it. */
   readonly receivedAt: number;
-  /** Sample entries in the body (v1 array entries, v2 series values); 0 for create and finish. */
+  /** Sample entries in the body (v1 array entries, v2 series values); 0 for the other kinds. */
   readonly samples: number;
   /** Made by relayd itself (the finish of a timed-out run), not received from a runner. */
   readonly synthetic?: boolean;
@@ -42,6 +43,25 @@ export interface StoredItem extends QueueItem {
 }
 
 type ItemMeta = Omit<QueueItem, 'body'>;
+
+/** Create, events and finish: tiny requests that steer a run, never refused for lack of disk. */
+export function isControlItem(item: { readonly kind: ItemKind }): boolean {
+  return item.kind !== 'push';
+}
+
+/** Where an item goes upstream, below the base URL; null for a stream batch (never sent as such). */
+export function upstreamPath(item: { readonly kind: ItemKind; readonly protocol?: PushProtocol }, runId: string): string | null {
+  switch (item.kind) {
+    case 'create':
+      return '/v1/tests';
+    case 'finish':
+      return `/v1/tests/${runId}`;
+    case 'events':
+      return `/orchestrator/v1/testruns/${runId}/events`;
+    case 'push':
+      return item.protocol === 'stream' ? null : `/${item.protocol ?? 'v1'}/metrics/${runId}`;
+  }
+}
 
 export function encodeItem(item: QueueItem): Buffer {
   const { body, ...meta } = item;

@@ -1,6 +1,7 @@
 // A run as persisted under r!<id> (JSON). `id` is the reference id the runner uses; `upstreamId` is
 // the cloud's id for it: equal to `id` when the cloud answered the create at once, null while a
-// provisional run waits for its queued create to be answered.
+// provisional run waits for its queued create to be answered. An adopted run was created elsewhere
+// (run-ids.ts): its id is the cloud's, relayd sent no create for it and never finishes it itself.
 import type { FinalState, RunState } from './run-state.js';
 
 /**
@@ -23,6 +24,8 @@ export interface RunRecord {
   readonly id: string;
   upstreamId: string | null;
   readonly provisional: boolean;
+  /** Created elsewhere; absent in records of runs relayd created (and of older relayd versions). */
+  readonly adopted?: true;
   readonly name: string;
   state: RunState;
   /** While finishing: the state the run takes once its finish is delivered. */

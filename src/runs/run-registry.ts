@@ -1,6 +1,11 @@
 // The registry of test runs: the one place that changes a run's state, always persisting the change
 // through the queue (synced) before anyone acts on it. Items of a run and its record change together
 // in one batch where both change (a finish and the state `finishing`).
+//
+// Adopted runs (created elsewhere, run-ids.ts) come in with their first push, finish or events call.
+// They are passed through as received (relayd answered no create, so it has no say in how k6
+// aggregates), each item with its own Authorization, and relayd never sends their finish: at the run
+// timeout they are only closed locally, and their next request opens them again.
 import { randomBytes } from 'node:crypto';
 import type { DurableQueue, QueueItem, StoredItem } from '../queue/index.js';
 import type { DigestSource } from '../results/digest.js';
@@ -50,6 +55,8 @@ export class RunRegistry {
   readonly #now: () => number;
   #provisionalCounter = 0;
   #observer: RunObserver | null = null;
+  /** Adoptions whose record is being written: concurrent first requests of a run share one. */
+  readonly #adopting = new Map<string, Promise<Run>>();
 
   private constructor(queue: DurableQueue, options: RunRegistryOptions) {
     this.#queue = queue;
@@ -99,6 +106,40 @@ export class RunRegistry {
     return run;
   }
 
+  /**
+   * The run a request for an id relayd does not know belongs to: a run created elsewhere, adopted as
+   * it is, or the run a concurrent request adopted a moment ago. The caller checked the id
+   * (whyNotAdoptable) and the request's body.
+   */
+  async adopt(id: string): Promise<{ run: Run; adoptedNow: boolean }> {
+    const known = this.#runs.get(id);
+    if (known) return { run: known, adoptedNow: false };
+    const pending = this.#adopting.get(id);
+    if (pending) return { run: await pending, adoptedNow: false };
+    // No Authorization kept: relayd never sends anything for an adopted run on its own.
+    const run = this.#newRun(id, id, false, { name: 'created elsewhere', authorization: null, userAgent: null }, true);
+    const adopting = this.#queue
+      .saveRun(id, encodeRecord(run.record))
+      .then(() => {
+        this.#runs.set(id, run);
+        return run;
+      })
+      .finally(() => this.#adopting.delete(id));
+    this.#adopting.set(id, adopting);
+    return { run: await adopting, adoptedNow: true };
+  }
+
+  /** An adopted run closed at the run timeout takes data again. */
+  async reopen(run: Run): Promise<void> {
+    const { record } = run;
+    if (record.state !== 'closed') return;
+    await this.#queue.saveRun(record.id, encodeRecord({ ...record, state: 'running', endedAt: null }));
+    if (record.state !== 'closed') return;
+    record.state = 'running';
+    record.endedAt = null;
+    run.lastActivityAt = this.#now();
+  }
+
   /** A run with a locally minted numeric id; its create is queued and sent when the cloud is back. */
   async createProvisional(meta: NewRun, createItem: QueueItem): Promise<Run> {
     const id = this.#mintProvisionalId();
@@ -119,12 +160,13 @@ export class RunRegistry {
     return `9${String(this.#now()).padStart(13, '0')}${String(this.#provisionalCounter).padStart(3, '0')}`;
   }
 
-  #newRun(id: string, upstreamId: string | null, provisional: boolean, meta: NewRun): Run {
+  #newRun(id: string, upstreamId: string | null, provisional: boolean, meta: NewRun, adopted = false): Run {
     const now = this.#now();
     const record: RunRecord = {
       id,
       upstreamId,
       provisional,
+      ...(adopted && { adopted }),
       name: meta.name,
       state: 'running',
       outcome: null,
@@ -188,6 +230,13 @@ export class RunRegistry {
     this.#queue.markStats(run.record.id, () => encodeLedger(run.ledger));
   }
 
+  /** Durably queues an orchestrator's events call, to be forwarded in order with the run's items. */
+  async acceptEvents(run: Run, item: QueueItem): Promise<void> {
+    await this.#queue.append(run.record.id, item);
+    run.lastActivityAt = this.#now();
+    this.#options.onBacklog(run.record.id);
+  }
+
   /** Durably queues the finish and moves the run to `finishing`, in one synced batch. */
   async acceptFinish(run: Run, item: QueueItem, runStatus: number): Promise<void> {
     const { record } = run;
@@ -200,14 +249,33 @@ export class RunRegistry {
     this.#options.onBacklog(record.id);
   }
 
-  /** Times out every running run that sent neither data nor its finish for the run timeout. */
-  async sweepTimeouts(): Promise<string[]> {
+  /**
+   * Times out every running run that sent neither data nor its finish for the run timeout: relayd
+   * finishes the runs it created, and closes adopted ones locally (their creator finishes them).
+   */
+  async sweepTimeouts(): Promise<{ timedOut: string[]; closed: string[] }> {
     const now = this.#now();
     const expired = this.list().filter(
       (run) => run.record.state === 'running' && now - run.lastActivityAt >= this.#options.runTimeoutMs,
     );
-    for (const run of expired) await this.acceptFinish(run, this.#timeoutFinish(run.record), 4);
-    return expired.map((run) => run.record.id);
+    const swept = { timedOut: [] as string[], closed: [] as string[] };
+    for (const run of expired) {
+      if (run.record.adopted) {
+        await this.#close(run);
+        swept.closed.push(run.record.id);
+      } else {
+        await this.acceptFinish(run, this.#timeoutFinish(run.record), 4);
+        swept.timedOut.push(run.record.id);
+      }
+    }
+    return swept;
+  }
+
+  async #close(run: Run): Promise<void> {
+    const closed: RunRecord = { ...run.record, state: 'closed', endedAt: this.#now() };
+    await this.#queue.saveRun(closed.id, encodeRecord(closed));
+    // A finish that came while the record was written wrote its own record after this one.
+    if (run.record.state === 'running') Object.assign(run.record, closed);
   }
 
   #timeoutFinish(record: RunRecord): QueueItem {

@@ -5,9 +5,14 @@
 //      └──no data nor finish for the run timeout──▶ finishing ──▶ ...     aborted_by_threshold |
 //                                                                         aborted_by_other | timed_out
 //   any state ──the cloud refused the create for good──▶ rejected
+//
+// An adopted run (created elsewhere, run-ids.ts) is never finished by relayd: its creator does that.
+// After the run timeout it is only closed locally, and its next push or finish opens it again:
+//
+//   running ──no data nor finish for the run timeout──▶ closed ──push or finish──▶ running | finishing
 
 export type FinalState = 'finished' | 'aborted_by_user' | 'aborted_by_threshold' | 'aborted_by_other' | 'timed_out';
-export type RunState = 'running' | 'finishing' | FinalState | 'rejected';
+export type RunState = 'running' | 'finishing' | 'closed' | FinalState | 'rejected';
 
 const RUN_STATUS_STATES: Readonly<Record<number, FinalState>> = {
   3: 'finished',
@@ -20,7 +25,7 @@ export function finalStateOf(runStatus: number): FinalState {
   return RUN_STATUS_STATES[runStatus] ?? 'aborted_by_other';
 }
 
-/** A run in one of these states takes no more data. */
+/** A run in one of these states takes no more data (a closed one only through RunRegistry.reopen). */
 export function hasEnded(state: RunState): boolean {
   return state !== 'running';
 }

@@ -1,11 +1,12 @@
 // How a run came to relayd, as the pages show it: created in the cloud through relayd (`cloud`),
 // created by relayd while the cloud could not be reached (`provisional`), or created elsewhere and
-// pushed to relayd (`adopted`: that flag comes with the adopted-runs work; set it here when it lands).
+// pushed to relayd (`adopted`).
 import type { RunView } from '../ingest/admin-messages.js';
 
 export type RunKind = 'cloud' | 'provisional' | 'adopted';
 
 export function runKind(view: RunView): RunKind {
+  if (view.adopted) return 'adopted';
   return view.provisional ? 'provisional' : 'cloud';
 }
 

@@ -77,9 +77,9 @@ describe('relayd status, runs and health', () => {
     const list = await relayd(['runs', '--url', daemon.url]);
     assert.equal(list.status, 0, list.stderr);
     const [header, row, ...rest] = list.stdout.trimEnd().split('\n');
-    assert.match(header!, /^ID\s+STATE\s+UPSTREAM ID\s+SAMPLES IN\s+SAMPLES OUT\s+PENDING\s+DEAD\s+LAST DATA\s+LAST ERROR$/);
+    assert.match(header!, /^ID\s+STATE\s+ORIGIN\s+UPSTREAM ID\s+SAMPLES IN\s+SAMPLES OUT\s+PENDING\s+DEAD\s+LAST DATA\s+LAST ERROR$/);
     const samples = cloud.runs.get(runId)!.samples;
-    assert.match(row!, new RegExp(`^${runId}\\s+finished\\s+${runId}\\s+${samples}\\s+${samples}\\s+0\\s+0\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
+    assert.match(row!, new RegExp(`^${runId}\\s+finished\\s+relayd\\s+${runId}\\s+${samples}\\s+${samples}\\s+0\\s+0\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
     assert.deepEqual(rest, []);
 
     const one = await relayd(['runs', runId, '--url', daemon.url]);
@@ -109,6 +109,25 @@ describe('relayd status, runs and health', () => {
     const ready = await relayd(['health', '--ready', '--listen', `127.0.0.1:${port}`]);
     assert.equal(ready.status, 0);
     assert.equal(ready.stdout, 'ready\n');
+  });
+
+  it('shows a run created elsewhere as adopted in status, runs and runs ID', async () => {
+    const elsewhere = cloud.createRunElsewhere();
+    const runner = new ScriptedRunner(daemon.url, { runId: elsewhere.id });
+    assert.equal((await runner.push()).status, 200);
+
+    const status = await relayd(['status', '--url', daemon.url]);
+    assert.match(status.stdout, /^runs\s+finished 1, running 1$/m);
+    assert.match(status.stdout, /^adopted runs\s+running 1 \(created elsewhere; relayd forwards them, their creator finishes them\)$/m);
+    const json = statusSchema.parse(JSON.parse((await relayd(['status', '--json', '--url', daemon.url])).stdout));
+    assert.deepEqual(json.adoptedRunsByState, { running: 1 });
+
+    const list = await relayd(['runs', '--url', daemon.url]);
+    assert.match(list.stdout, new RegExp(`^${runId}\\s+finished\\s+relayd\\s`, 'm'));
+    assert.match(list.stdout, new RegExp(`^${elsewhere.id}\\s+running\\s+adopted\\s+${elsewhere.id}\\s`, 'm'));
+    const one = await relayd(['runs', elsewhere.id, '--url', daemon.url]);
+    assert.match(one.stdout, new RegExp(`^run ${elsewhere.id} "created elsewhere": running \\(adopted: created elsewhere, finished by its creator\\), upstream id ${elsewhere.id}$`, 'm'));
+    assert.equal(runViewSchema.parse(JSON.parse((await relayd(['runs', elsewhere.id, '--json', '--url', daemon.url])).stdout)).adopted, true);
   });
 
   it('exits 3 with one line when no daemon answers, and 4 when the upstream does not answer', async () => {

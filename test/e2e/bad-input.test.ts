@@ -51,8 +51,9 @@ describe('bad input', () => {
     ['snappy claiming a huge length', () => v2(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x08, 0x00])), 413, 'RELAYD_DECOMPRESSED_TOO_LARGE', /larger/],
     ['garbage protobuf', () => v2(snappyCompress(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x7f, 0x01]))), 400, 'RELAYD_BAD_PROTOBUF', /protobuf/],
     ['a MetricSet of another run', () => v2(snappyCompress(rewriteTestRunId(snappyUncompressBounded(v2Push.body, 1 << 24), '777'))), 400, 'RELAYD_BAD_V2_PAYLOAD', /test_run_id/],
-    ['an unknown run id', () => post('/v2/metrics/5555', Buffer.from('x'), {}), 404, 'RELAYD_UNKNOWN_RUN', /5555/],
-    ['an unknown run id on finish', () => post('/v1/tests/5555', Buffer.from('{}'), {}), 404, 'RELAYD_UNKNOWN_RUN', /5555/],
+    // Unknown cloud ids are adopted (test/e2e/adopted-runs.test.ts); an unknown provisional id cannot be.
+    ['an unknown run id', () => post('/v2/metrics/90000000000005555', Buffer.from('x'), {}), 404, 'RELAYD_UNKNOWN_RUN', /90000000000005555/],
+    ['an unknown run id on finish', () => post('/v1/tests/90000000000005555', Buffer.from('{}'), {}), 404, 'RELAYD_UNKNOWN_RUN', /90000000000005555/],
     ['an invalid create', () => post('/v1/tests', Buffer.from('{"vus": "many"}'), { 'content-type': 'application/json' }), 400, 'RELAYD_BAD_CREATE', /create/],
     ['create JSON that does not parse', () => post('/v1/tests', Buffer.from('{"name":'), {}), 400, 'RELAYD_BAD_JSON', /JSON/],
     ['an invalid finish', () => post(`/v1/tests/${runner.runId}`, Buffer.from('{"run_status": "done"}'), {}), 400, 'RELAYD_BAD_FINISH', /finish/],

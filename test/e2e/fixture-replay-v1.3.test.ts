@@ -60,7 +60,7 @@ describe('real k6 v1.3.0 captures through relayd', () => {
     assert.deepEqual(run.createBody, { name: 'script.js', vus: 5, duration: 38, project_id: 0 });
   });
 
-  it('delivers push-ref-id (a run created elsewhere) byte for byte', { todo: 'needs adopted runs (issue 10 part 2)' }, async () => {
+  it('delivers push-ref-id (a run created elsewhere, adopted by relayd) byte for byte', async () => {
     // The run exists in the cloud (created there, e.g. by the k6-operator); relayd never saw its create.
     const [otherCreate] = loadFixture('run-out-cloud');
     const created = await send(`${stack.emulator.url}/v1/tests`, { headers: { 'content-type': 'application/json' }, body: otherCreate!.body });

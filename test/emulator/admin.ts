@@ -2,6 +2,7 @@
 // process. Never affected by injected faults.
 //
 //   GET    /_emulator/runs            run summaries
+//   POST   /_emulator/runs            {"name"?: s}: a run created elsewhere (createRunElsewhere) → 201 its summary
 //   GET    /_emulator/runs/:id        one run's summary and its requests (without bodies)
 //   GET    /_emulator/requests        every k6 request (without bodies)
 //   GET    /_emulator/fault           the active fault, or null
@@ -25,6 +26,11 @@ export function handleAdmin(emulator: CloudEmulator, method: string, path: strin
     switch (`${method} ${pathname}`) {
       case 'GET /_emulator/runs':
         return { status: 200, body: [...emulator.runs.values()].map((r) => r.summary()) };
+      case 'POST /_emulator/runs': {
+        const { name } = parseObject(body.length === 0 ? {} : parseJson(body));
+        if (name !== undefined && (typeof name !== 'string' || name === '')) throw new Error('name: expected a non-empty string');
+        return { status: 201, body: emulator.createRunElsewhere(name).summary() };
+      }
       case 'GET /_emulator/requests':
         return { status: 200, body: emulator.requests.map(summariseRequest) };
       case 'GET /_emulator/fault':
@@ -53,7 +59,7 @@ export function handleAdmin(emulator: CloudEmulator, method: string, path: strin
 function runDetail(emulator: CloudEmulator, id: string): Reply {
   const run = emulator.runs.get(id);
   if (run === undefined) return errorReply(404, K6_CODE_GENERIC, `unknown test run ${id}`);
-  const requests = run.finish === undefined ? run.pushes : [...run.pushes, run.finish];
+  const requests = [...run.pushes, ...run.events, ...(run.finish === undefined ? [] : [run.finish])];
   return { status: 200, body: { ...run.summary(), requests: requests.map(summariseRequest) } };
 }
 

@@ -1,12 +1,17 @@
 // A k6 cloud ingest server for tests, benchmarks and `npm run emulator`: the four endpoints of
-// §0, every body decoded and validated with src/protocol, everything recorded, faults injectable.
+// §0 and the k6-operator's events call, every body decoded and validated with src/protocol,
+// everything recorded, faults injectable.
 //
 //   POST /v1/tests          create  → 200 {"reference_id":"<n>","config":{…createConfig}}: JSON, or
 //                           multipart/form-data with the test archive (k6 cloud run --local-execution)
 //   POST /v1/metrics/:ref   v1 push → 200 (gzip or plain JSON)
 //   POST /v2/metrics/:ref   v2 push → 200 (snappy protobuf; test_run_id must equal :ref)
+//   POST /orchestrator/v1/testruns/:ref/events  events → 200 (a JSON array of events)
 //   POST /v1/tests/:ref     finish  → 200 {}
 //   /_emulator/…            admin API (admin.ts), never faulted
+//
+// A run created elsewhere (by a CI step or the k6-operator talking to the cloud directly, not
+// through relayd) is made with createRunElsewhere(): the cloud knows it, relayd does not.
 //
 // Errors use k6's shape {"error":{"code","message","details"}} (§2): 400/413/415 for a bad body
 // (code 2, "validation"), 401 for a missing or unknown token when `acceptTokens` is set, 404 for
@@ -23,6 +28,7 @@ import {
   type DecodeLimits,
   MultipartCreateScanner,
   decodeCreateBody,
+  decodeEventsBody,
   isMultipartForm,
   decodeFinishBody,
   decodeV1Push,
@@ -233,6 +239,10 @@ export class CloudEmulator {
           recorded.samples = (await scanV2Push(recorded.body, encoding, run.id, this.#limits)).samples;
           run.recordPush(recorded);
           return { status: 200 };
+        case 'events':
+          decodeEventsBody(recorded.body);
+          run.recordEvents(recorded);
+          return { status: 200 };
         case 'finish':
           run.recordFinish(recorded, decodeFinishBody(recorded.body));
           return { status: 200, body: {} };
@@ -241,6 +251,30 @@ export class CloudEmulator {
       if (!isRelaydError(err)) throw err;
       return errorReply(err.status, K6_CODE_VALIDATION, err.message, { relayd_code: [err.code] });
     }
+  }
+
+  /**
+   * A run created the way a CI step or the k6-operator creates one straight at the cloud: the
+   * cloud's create, answered to its creator and not seen by relayd. Not in `requests`.
+   */
+  createRunElsewhere(name = 'created elsewhere'): EmulatedRun {
+    const body = Buffer.from(JSON.stringify({ name, vus: 1, duration: 60 }));
+    const create: RecordedRequest = {
+      method: 'POST',
+      path: '/v1/tests',
+      route: { kind: 'create' },
+      headers: { 'content-type': 'application/json' },
+      body,
+      idempotencyKey: undefined,
+      samples: 0,
+      receivedAt: this.#now(),
+      status: 200,
+      duplicate: false,
+    };
+    const id = String(this.#nextRunId++);
+    const run = new EmulatedRun({ id, create, createBody: decodeCreateBody(body), runTimeoutMs: this.#runTimeoutMs, now: this.#now });
+    this.runs.set(id, run);
+    return run;
   }
 
   async #create(recorded: RecordedRequest): Promise<Reply> {

@@ -15,7 +15,7 @@
 
 import type { Route } from './routes.js';
 
-export type RequestKind = 'create' | 'push' | 'finish';
+export type RequestKind = 'create' | 'push' | 'events' | 'finish';
 
 interface FaultScope {
   /** Affect this many matching requests, then clear; absent: until cleared. */
@@ -38,7 +38,7 @@ export type Fault =
   | (FaultScope & { kind: 'slow'; delayMs: number })
   | (FaultScope & { kind: 'reset'; afterProcessing?: boolean });
 
-const KINDS: ReadonlySet<unknown> = new Set(['create', 'push', 'finish']);
+const KINDS: ReadonlySet<unknown> = new Set(['create', 'push', 'events', 'finish']);
 
 export function requestKind(route: Route | undefined): RequestKind | undefined {
   if (route === undefined) return undefined;
@@ -51,7 +51,7 @@ export function parseFault(value: unknown): Fault | null {
   if (typeof value !== 'object' || Array.isArray(value)) throw new Error('fault: expected an object or null');
   const fault = value as Record<string, unknown>;
   optional(fault, 'count', (v) => Number.isSafeInteger(v) && (v as number) > 0, 'a positive integer');
-  optional(fault, 'only', (v) => KINDS.has(v), '"create", "push" or "finish"');
+  optional(fault, 'only', (v) => KINDS.has(v), '"create", "push", "events" or "finish"');
   switch (fault.kind) {
     case 'status':
       required(fault, 'status', (v) => Number.isInteger(v) && (v as number) >= 200 && (v as number) <= 599, 'an HTTP status');

@@ -60,7 +60,8 @@ export function loadFixture(folder: FixtureFolder): FixtureRequest[] {
       const name = file.slice(0, -'.headers.txt'.length);
       const { method, path, headers } = parseHeadersFile(readFileSync(join(dir, file), 'utf8'));
       const route = matchRoute(path);
-      if (route === undefined) throw new Error(`${folder}/${file}: unexpected path ${path}`);
+      if (route === undefined) throw new Error(`${dir}/${file}: unexpected path ${path}`);
+      const decoded = join(dir, `${name}.json`);
       return {
         name,
         method,
@@ -119,7 +120,7 @@ export async function replayFixture(baseUrl: string, folder: FixtureFolder, opti
 }
 
 /** A v2 body for another run id; the captured bytes themselves when the id is unchanged. */
-function withRunId(body: Buffer, runId: string): Buffer {
+export function withRunId(body: Buffer, runId: string): Buffer {
   if (runId === FIXTURE_RUN_ID) return body;
   return snappyCompress(rewriteTestRunId(snappyUncompressBounded(body, MAX_FIXTURE_BYTES), runId));
 }

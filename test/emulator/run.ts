@@ -56,6 +56,8 @@ export class EmulatedRun {
   readonly createHeaders: Record<string, string>;
   readonly createdAt: number;
   readonly pushes: RecordedRequest[] = [];
+  /** The k6-operator's events calls, in arrival order. */
+  readonly events: RecordedRequest[] = [];
   /** The first accepted finish call. */
   finish?: RecordedRequest;
   finishBody?: FinishTestRun;
@@ -105,6 +107,12 @@ export class EmulatedRun {
     this.#lastDataAt = request.receivedAt;
   }
 
+  recordEvents(request: RecordedRequest): void {
+    request.runState = this.state;
+    request.duplicate = this.#seen(request.idempotencyKey);
+    this.events.push(request);
+  }
+
   recordFinish(request: RecordedRequest, body: FinishTestRun): void {
     request.runState = this.state;
     request.duplicate = this.#seen(request.idempotencyKey);
@@ -136,6 +144,7 @@ export class EmulatedRun {
       runStatus: this.runStatus ?? null,
       createdAt: this.createdAt,
       pushes: this.pushes.length,
+      events: this.events.length,
       samples: this.samples,
       duplicates: this.duplicates,
       finished: this.finish !== undefined,
@@ -150,6 +159,7 @@ export interface RunSummary {
   runStatus: number | null;
   createdAt: number;
   pushes: number;
+  events: number;
   samples: number;
   duplicates: number;
   finished: boolean;

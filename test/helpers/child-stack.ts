@@ -1,6 +1,7 @@
 // A cloud emulator and relayd as a real child process of the built CLI on a temp data dir, for
 // tests that kill relayd with SIGKILL or need its own event loop. Registers before/after hooks;
 // the returned object is filled in once the before hook has run.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { CloudEmulator, type EmulatorOptions } from '../emulator/emulator.js';
@@ -11,8 +12,11 @@ export interface ChildStack {
   relayd: ChildRelayd;
   /** A temp folder for the test's own files; the store is in its `store` subfolder. */
   dir: string;
-  /** Kills relayd with SIGKILL and starts it again on the same data dir (on a new port). */
-  restart(): Promise<ChildRelayd>;
+  /**
+   * Kills relayd with SIGKILL and starts it again on the same data dir (on a new port); with `wipe`,
+   * on an empty one, as a pod rescheduled without its volume.
+   */
+  restart(options?: { wipe?: boolean }): Promise<ChildRelayd>;
 }
 
 export function useChildStack(overrides: Options = {}, emulatorOptions: EmulatorOptions = {}): ChildStack {
@@ -28,9 +32,10 @@ export function useChildStack(overrides: Options = {}, emulatorOptions: Emulator
     options = testOptions(stack.emulator.url, join(data.path, 'store'), { 'log-level': 'info', ...overrides });
     stack.relayd = await spawnRelayd(options);
   });
-  stack.restart = async () => {
+  stack.restart = async ({ wipe = false } = {}) => {
     stack.relayd.child.kill('SIGKILL');
     await stack.relayd.exited;
+    if (wipe) await rm(options['data-dir']!, { recursive: true, force: true });
     stack.relayd = await spawnRelayd(options);
     return stack.relayd;
   };

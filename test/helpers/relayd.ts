@@ -1,5 +1,6 @@
 // Running relayd for tests: in-process (fast, logs captured in memory) or as a real child process of
 // the built CLI (for SIGKILL and CLI tests). Both listen on 127.0.0.1 port 0 and use a temp data dir.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { Writable } from 'node:stream';
 import { after, before } from 'node:test';
 import { buildConfig, loadDefaults, packageRoot } from '../../src/config/index.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
+import { runViewSchema, type RunView } from '../../src/ingest/index.js';
 import { createLogger } from '../../src/observe/index.js';
 import { CloudEmulator, type EmulatorOptions } from '../emulator/emulator.js';
 
@@ -93,6 +95,13 @@ export async function spawnRelayd(options: Options, env: NodeJS.ProcessEnv = {})
     });
   });
   return { child, url, stdout: () => out, stderr: () => err, exited };
+}
+
+/** One run as the admin API shows it (GET /api/v1/runs/:id), checked against its schema. */
+export async function runView(url: string, id: string): Promise<RunView> {
+  const response = await fetch(`${url}/api/v1/runs/${id}`);
+  assert.equal(response.status, 200);
+  return runViewSchema.parse(await response.json());
 }
 
 /** Polls until `predicate` holds; fails with `what` after `timeoutMs`. */

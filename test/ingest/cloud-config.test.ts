@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { k6Version, sanitizeCloudConfig } from '../../src/ingest/index.js';
+import { isOperatorCreate, k6Version, sanitizeCloudConfig, withOperatorSettings } from '../../src/ingest/index.js';
 
 describe('create answer config for k6', () => {
   it('never passes host through and switches traces off', () => {
@@ -27,5 +27,26 @@ describe('create answer config for k6', () => {
     assert.deepEqual(k6Version('k6cloud/0.48.0'), [0, 48]);
     assert.deepEqual(k6Version('k6cloud/2.2.0'), [2, 2]);
     assert.equal(k6Version('curl/8'), null);
+  });
+});
+
+describe('create answer config for the k6-operator', () => {
+  it('tells the operator’s create (instances, process_thresholds) from k6’s', () => {
+    assert.equal(isOperatorCreate({ instances: 2 }), true);
+    assert.equal(isOperatorCreate({ process_thresholds: true }), true);
+    assert.equal(isOperatorCreate({}), false);
+  });
+
+  it('fills in k6’s defaults where the four settings are missing or not positive, and keeps the rest', () => {
+    const config = { aggregationPeriod: '5s', aggregationWaitPeriod: '0s', metricPushConcurrency: 0, webAppURL: 'https://app' };
+    assert.deepEqual(withOperatorSettings(config), {
+      aggregationPeriod: '5s',
+      aggregationWaitPeriod: '8s',
+      metricPushInterval: '1s',
+      metricPushConcurrency: 1,
+      webAppURL: 'https://app',
+    });
+    const complete = { aggregationPeriod: 2000, aggregationWaitPeriod: '4s', metricPushInterval: '2s', metricPushConcurrency: 3 };
+    assert.deepEqual(withOperatorSettings(complete), complete, 'positive values, numbers (ms) included, stay');
   });
 });

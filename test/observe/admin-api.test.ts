@@ -4,15 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CloudEmulator } from '../emulator/emulator.js';
-import { eventually, spawnRelayd, startInProcess, tempDir, testOptions } from '../helpers/relayd.js';
+import { eventually, runView, spawnRelayd, startInProcess, tempDir, testOptions } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
-import { runListSchema, runViewSchema, statusSchema, type RunView } from '../../src/ingest/index.js';
-
-async function runView(url: string, id: string): Promise<RunView> {
-  const response = await fetch(`${url}/api/v1/runs/${id}`);
-  assert.equal(response.status, 200);
-  return runViewSchema.parse(await response.json());
-}
+import { runListSchema, runViewSchema, statusSchema } from '../../src/ingest/index.js';
 
 describe('admin API', () => {
   let cloud: CloudEmulator;

@@ -5,26 +5,8 @@ import { describe, it } from 'node:test';
 import { send } from '../emulator/send.js';
 import { filesBytes } from '../helpers/footprint.js';
 import { eventually, useRelaydStack } from '../helpers/relayd.js';
+import { sample, scrape } from '../helpers/prometheus.js';
 import { ScriptedRunner } from '../helpers/runner.js';
-
-/** The value of one sample of the exposition text; labels must match exactly (order as given). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = match[2] ? match[2].split(',') : [];
-    if (present.length === wanted.length && wanted.every((label) => present.includes(label))) return Number(match[3]);
-  }
-  return undefined;
-}
-
-async function scrape(url: string): Promise<string> {
-  const response = await fetch(`${url}/metrics`);
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  return response.text();
-}
 
 describe('GET /metrics', () => {
   const stack = useRelaydStack({ 'retry-initial-delay': '10ms', 'retry-max-delay': '50ms' });
@@ -34,7 +16,8 @@ describe('GET /metrics', () => {
     assert.equal((await runner.create()).status, 200);
     stack.emulator.setFault({ kind: 'status', status: 503, count: 1, only: 'push' });
     for (let i = 0; i < 3; i++) assert.equal((await runner.push()).status, 200);
-    const unknownRun = await send(`${stack.relayd.url}/v2/metrics/777`, { body: Buffer.from('x') });
+    // A provisional id relayd never issued: refused before its body is read (no cloud run can have it).
+    const unknownRun = await send(`${stack.relayd.url}/v2/metrics/90000000000000001`, { body: Buffer.from('x') });
     assert.equal(unknownRun.status, 404);
     assert.equal((await runner.finish()).status, 200);
     const run = stack.emulator.runs.get(runner.runId)!;

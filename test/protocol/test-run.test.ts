@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RunStatus, decodeCreateBody, decodeFinishBody } from '../../src/protocol/index.js';
+import { RunStatus, decodeCreateBody, decodeEventsBody, decodeFinishBody } from '../../src/protocol/index.js';
 
 function json(value: unknown): Buffer {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
@@ -21,6 +21,11 @@ describe('decodeCreateBody', () => {
     assert.deepEqual(decodeCreateBody(json({ name: 'k6 test', project_id: 7, extra: true })), { name: 'k6 test', project_id: 7 });
   });
 
+  it('keeps the k6-operator’s instances and process_thresholds', () => {
+    const body = { name: 'k6-sample', vus: 10, thresholds: {}, duration: 38, process_thresholds: true, instances: 3 };
+    assert.deepEqual(decodeCreateBody(json(body)), body);
+  });
+
   const invalid: [string, unknown, RegExp][] = [
     ['an array', [], /expected a JSON object, got an array/],
     ['a missing name', { vus: 1 }, /name: expected a non-empty string, got nothing/],
@@ -30,6 +35,8 @@ describe('decodeCreateBody', () => {
     ['a string project_id', { name: 'a', project_id: '7' }, /project_id: expected an integer ≥ 0, got "7"/],
     ['thresholds as an array', { name: 'a', thresholds: [] }, /thresholds: expected an object, got an array/],
     ['a threshold source that is not a string', { name: 'a', thresholds: { checks: [1] } }, /thresholds\.checks: expected an array of strings/],
+    ['zero instances', { name: 'a', instances: 0 }, /instances: expected an integer ≥ 1, got 0/],
+    ['process_thresholds that is not a boolean', { name: 'a', process_thresholds: 'yes' }, /process_thresholds: expected a boolean, got "yes"/],
   ];
   for (const [what, body, message] of invalid) {
     it(`rejects ${what} with RELAYD_BAD_CREATE`, () => {
@@ -70,6 +77,24 @@ describe('decodeFinishBody', () => {
   for (const [what, body, message] of invalid) {
     it(`rejects ${what} with RELAYD_BAD_FINISH`, () => {
       assert.throws(() => decodeFinishBody(json(body)), { code: 'RELAYD_BAD_FINISH', message });
+    });
+  }
+});
+
+describe('decodeEventsBody', () => {
+  it('decodes the k6-operator’s error event', () => {
+    const events = [{ event_type: 'TestRunErrorEvent', event: { origin: 'k6-operator', error_code: 8030, reason: 'job failed' } }];
+    assert.deepEqual(decodeEventsBody(json(events)), events);
+  });
+
+  const invalid: [string, unknown, RegExp][] = [
+    ['an object', { event_type: 'TestRunAbortEvent' }, /expected a JSON array of events, got an object/],
+    ['an event that is not an object', ['TestRunAbortEvent'], /\[0\]: expected an object/],
+    ['an event without event_type', [{ event: {} }], /\[0\]\.event_type: expected a non-empty string, got nothing/],
+  ];
+  for (const [what, body, message] of invalid) {
+    it(`rejects ${what} with RELAYD_BAD_EVENTS`, () => {
+      assert.throws(() => decodeEventsBody(json(body)), { code: 'RELAYD_BAD_EVENTS', message });
     });
   }
 });

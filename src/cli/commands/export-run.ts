@@ -4,7 +4,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { StoreReader, type DeadLetter, type StoredItem } from '../../queue/index.js';
+import { StoreReader, upstreamPath, type DeadLetter, type StoredItem } from '../../queue/index.js';
 import { EXIT, onStore } from '../offline-store.js';
 
 export interface ExportLine {
@@ -29,12 +29,6 @@ export interface ExportLine {
   readonly deadAt?: number;
 }
 
-function pathOf(item: { kind: string; protocol?: string }, runId: string): string | null {
-  if (item.kind === 'create') return '/v1/tests';
-  if (item.kind === 'finish') return `/v1/tests/${runId}`;
-  return item.protocol === 'v1' || item.protocol === 'v2' ? `/${item.protocol}/metrics/${runId}` : null;
-}
-
 function lineOf(source: ExportLine['source'], item: StoredItem | DeadLetter, upstreamId: string | null): ExportLine {
   const { authorization, ...headers } = item.headers;
   const letter = item as Partial<DeadLetter>;
@@ -46,7 +40,7 @@ function lineOf(source: ExportLine['source'], item: StoredItem | DeadLetter, ups
     kind: item.kind,
     protocol: item.protocol ?? null,
     method: 'POST',
-    path: pathOf(item, upstreamId ?? item.runId),
+    path: upstreamPath(item, upstreamId ?? item.runId),
     headers: authorization === undefined ? headers : { ...headers, authorization: '[redacted]' },
     body: Buffer.from(item.body).toString('base64'),
     ...(item.bodyFile === undefined ? {} : { bodyFile: `bodies/${item.bodyFile.name}` }),

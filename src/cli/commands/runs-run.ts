@@ -10,13 +10,20 @@ function shortTime(iso: string | null): string {
   return iso === null ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
+/** Who created the run: relayd (answered by the cloud, or provisional until it was) or someone else. */
+function originOf(run: RunView): string {
+  if (run.adopted) return 'adopted';
+  return run.provisional ? 'provisional' : 'relayd';
+}
+
 export function describeRuns(runs: readonly RunView[]): string {
   if (runs.length === 0) return 'no runs\n';
   return formatTable(
-    ['ID', 'STATE', 'UPSTREAM ID', 'SAMPLES IN', 'SAMPLES OUT', 'PENDING', 'DEAD', 'LAST DATA', 'LAST ERROR'],
+    ['ID', 'STATE', 'ORIGIN', 'UPSTREAM ID', 'SAMPLES IN', 'SAMPLES OUT', 'PENDING', 'DEAD', 'LAST DATA', 'LAST ERROR'],
     runs.map((run) => [
       run.id,
       run.state,
+      originOf(run),
       run.upstreamId ?? '-',
       run.persisted.samples,
       run.delivered.samples,
@@ -30,7 +37,7 @@ export function describeRuns(runs: readonly RunView[]): string {
 
 export function describeRun(run: RunView): string {
   const header = [
-    `run ${run.id} "${run.name}": ${run.state}${run.provisional ? ' (provisional)' : ''}, upstream id ${run.upstreamId ?? 'none yet'}`,
+    `run ${run.id} "${run.name}": ${run.state}${run.provisional ? ' (provisional)' : ''}${run.adopted ? ' (adopted: created elsewhere, finished by its creator)' : ''}, upstream id ${run.upstreamId ?? 'none yet'}`,
     `created ${shortTime(run.createdAt)}, ended ${shortTime(run.endedAt)}, data from ${shortTime(run.firstDataAt)} to ${shortTime(run.lastDataAt)}`,
     '',
   ].join('\n');

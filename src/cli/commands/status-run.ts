@@ -7,6 +7,7 @@ export function describeStatus(status: StatusView): string {
   const { backlog, upstream, footprint } = status;
   const ready = status.ready ? 'yes' : `no: ${status.conditions.map((c) => `${c.condition}: ${c.reason}`).join('; ')}`;
   const runs = Object.entries(status.runsByState).map(([state, count]) => `${state} ${count}`);
+  const adopted = Object.entries(status.adoptedRunsByState).map(([state, count]) => `${state} ${count}`);
   const rows = [
     ['daemon', `up ${formatAge(status.uptimeSeconds)} (relayd ${status.version}), listening on ${status.listen}, data in ${status.dataDir}`],
     ['ready', ready],
@@ -15,6 +16,7 @@ export function describeStatus(status: StatusView): string {
     ['dead letters', String(status.deadLetters)],
     ['footprint', `RSS ${formatBytes(footprint.rssBytes)}, store ${footprint.storeBytes === null ? 'not measured (no disk quota)' : `${formatBytes(footprint.storeBytes)} on disk`}`],
     ['runs', runs.length > 0 ? runs.join(', ') : 'none'],
+    ...(adopted.length > 0 ? [['adopted runs', `${adopted.join(', ')} (created elsewhere; relayd forwards them, their creator finishes them)`]] : []),
     ...status.notices.map((notice) => ['notice', notice]),
   ];
   return formatTable(['', ''], rows).split('\n').slice(1).join('\n');
