@@ -97,7 +97,7 @@ export class Forwarder {
         for (const item of items) {
           if (signal.aborted) return;
           if (item.kind === 'push' && run.record.state !== 'rejected') {
-            await window.add(() => this.#send(run, item), (outcome) => this.#settle(run, item, outcome));
+            await window.add(() => this.#send(run, item), (outcome) => this.#settle(run, item, outcome, window));
           } else {
             await window.drain();
             await this.#settle(run, item, run.record.state === 'rejected' ? 'rejected' : await this.#send(run, item));
@@ -117,8 +117,12 @@ export class Forwarder {
     );
   }
 
-  /** What the item's final outcome means for the queue and the run; in arrival order. */
-  async #settle(run: Run, item: StoredItem, outcome: FinalOutcome | 'rejected'): Promise<void> {
+  /**
+   * What the item's final outcome means for the queue and the run; in arrival order. A push settled
+   * in a window leaves its removal to the window (SendWindow.background): the next settle need not
+   * wait for the store.
+   */
+  async #settle(run: Run, item: StoredItem, outcome: FinalOutcome | 'rejected', window?: SendWindow): Promise<void> {
     const { queue, runs } = this.#options;
     if (outcome === 'rejected') {
       await this.#deadLetter(run, item, `run rejected by the cloud: ${run.record.lastError ?? ''}`);
@@ -131,11 +135,14 @@ export class Forwarder {
       return;
     }
     if (item.kind === 'create' && !(await this.#adoptUpstreamId(run, item, outcome))) return;
-    await queue.remove(item);
-    await runs.delivered(run, item);
-    if (run.record.lastError !== null) await runs.noteError(run, null);
-    this.#log.debug({ runId: run.record.id, seq: item.seq, kind: item.kind }, 'delivered');
-    if (item.kind === 'finish') this.#log.info({ runId: run.record.id, state: run.record.state }, 'run ended upstream');
+    // Both writes are started before anything is awaited: they go down in one group-committed batch.
+    const written = Promise.all([queue.remove(item), runs.delivered(run, item)]).then(async () => {
+      if (run.record.lastError !== null) await runs.noteError(run, null);
+      this.#log.debug({ runId: run.record.id, seq: item.seq, kind: item.kind }, 'delivered');
+      if (item.kind === 'finish') this.#log.info({ runId: run.record.id, state: run.record.state }, 'run ended upstream');
+    });
+    if (window && item.kind === 'push') window.background(written);
+    else await written;
   }
 
   async #adoptUpstreamId(run: Run, item: StoredItem, outcome: FinalOutcome): Promise<boolean> {

@@ -3,10 +3,12 @@
 //  - append() resolves only after its batch was written with sync (fsync): an ack to a runner
 //    after append() survives kill -9 and power loss.
 //  - Items of a run are read back in arrival order; an item leaves the queue only on a final outcome:
-//    delivered (remove, a range delete of the delivered prefix) or dead-lettered (moved, synced).
+//    delivered (remove) or dead-lettered (moved, synced).
 //  - Removal is not synced: after a crash a delivered item may come back and be sent again, with the
 //    same K6-Idempotency-Key (at-least-once). LevelDB's log is sequential, so the next synced batch
-//    makes every earlier removal durable too.
+//    makes every earlier removal durable too. A removal deletes the item's own key, group-committed
+//    with other writes: a range delete from the box's start would walk every tombstone and value
+//    removed since the last compaction, reading (and mapping) them again for each delivery.
 //  - Removed ranges leave the disk when LevelDB compacts them: drain-compactor.ts does so in the
 //    background as a backlog drains, with or without a quota.
 //  - Memory holds per-run counters only, never the backlog itself.
@@ -346,13 +348,15 @@ export class DurableQueue {
     return items;
   }
 
-  /** Removes every item of the run's box up to and including `seq` (delivered in order). */
+  /**
+   * Removes a delivered item, unsynced. Callers remove a run's items in arrival order (the forwarder
+   * settles them so): what the compactor is told, the box's start up to this key, is all removed.
+   */
   async remove(item: StoredItem): Promise<void> {
     const box = item.box ?? 'inbox';
-    const start = boxStart(box, item.runId);
-    const end = BOX_KEY[box](item.runId, item.seq);
-    await this.#write((db) => db.clear({ gt: start, lte: end }));
-    this.#compactor.removed(start, end, item.size);
+    const key = BOX_KEY[box](item.runId, item.seq);
+    await this.#committer.commit([{ type: 'del', key }], false);
+    this.#compactor.removed(boxStart(box, item.runId), key, item.size);
     this.#grow(item.runId, -1, -item.size);
   }
 

@@ -65,7 +65,7 @@ describe('durable queue', () => {
     await reopened.close();
   });
 
-  it('removes delivered prefixes with a range delete and keeps the rest', async () => {
+  it('removes delivered items in order and keeps the rest', async () => {
     const queue = await DurableQueue.open(join(dir, 'remove'));
     for (const n of [1, 2, 3, 4]) await queue.append('7', push(n));
     const items = await queue.read('7', 0, 10);
