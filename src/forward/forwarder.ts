@@ -19,7 +19,14 @@ import type { UpstreamClient, UpstreamRequest } from './upstream-client.js';
 import { SendWindow } from './send-window.js';
 import { Wakeup } from './wakeup.js';
 
-const READ_AHEAD = 16;
+/**
+ * What a worker reads of its run at once: up to this many items, or this many bytes. Small bodies
+ * come in long reads (one store iterator per 64 pushes, not per push), large ones a few at a time:
+ * each run holds at most about 1 MiB of bodies read ahead of the window, so a drain of many runs
+ * does not hold megabytes per run in memory.
+ */
+const READ_AHEAD_ITEMS = 64;
+const READ_AHEAD_BYTES = 1024 ** 2;
 /**
  * One run's pushes in flight at once. Against a cloud 50 ms away one at a time would cap a run's
  * drain near 20 pushes/s, six times a heavy k6 run (bench/README.md); four lift it past ten times
@@ -87,7 +94,8 @@ export class Forwarder {
     try {
       while (!signal.aborted) {
         // A processed (aggregated) run is sent from its outbox; its inbox is the processing stage's.
-        const items = await queue.read(runId, cursor, READ_AHEAD, run.record.processing === undefined ? 'inbox' : 'outbox');
+        const box = run.record.processing === undefined ? 'inbox' : 'outbox';
+        const items = await queue.read(runId, cursor, READ_AHEAD_ITEMS, box, READ_AHEAD_BYTES);
         if (items.length === 0) {
           await window.drain();
           if (!runs.needsForwarding(run)) return;

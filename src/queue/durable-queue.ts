@@ -336,14 +336,21 @@ export class DurableQueue {
     return records;
   }
 
-  /** Up to `limit` items of a run's inbox (or outbox) with seq > afterSeq, in arrival order. */
-  async read(runId: string, afterSeq: number, limit: number, box: ItemBox = 'inbox'): Promise<StoredItem[]> {
+  /**
+   * Up to `limit` items of a run's inbox (or outbox) with seq > afterSeq, in arrival order; once they
+   * hold `maxBytes` no more are read (the first always is), so that what is read ahead of sending
+   * stays small whatever the bodies weigh.
+   */
+  async read(runId: string, afterSeq: number, limit: number, box: ItemBox = 'inbox', maxBytes = Infinity): Promise<StoredItem[]> {
     const items: StoredItem[] = [];
     const keyOf = BOX_KEY[box];
     const range = { gt: keyOf(runId, afterSeq), lt: `${BOX_PREFIX[box]}${runId}!~`, limit };
+    let bytes = 0;
     for await (const [key, value] of this.#db.iterator(range)) {
       const item = { ...decodeItem(value), runId, seq: parseEntryKey(key).seq, size: value.byteLength };
       items.push(box === 'inbox' ? item : { ...item, box });
+      bytes += value.byteLength;
+      if (bytes >= maxBytes) break;
     }
     return items;
   }

@@ -79,6 +79,17 @@ describe('durable queue', () => {
     await queue.close();
   });
 
+  it('stops a read once it holds maxBytes, and always reads the first item', async () => {
+    const queue = await DurableQueue.open(join(dir, 'read-bytes'));
+    for (const n of [1, 2, 3, 4]) await queue.append('8', push(n));
+    const [one] = await queue.read('8', 0, 1);
+    const size = one!.size;
+    assert.deepEqual((await queue.read('8', 0, 10, 'inbox', 2 * size)).map((item) => item.samples), [1, 2]);
+    assert.deepEqual((await queue.read('8', 0, 10, 'inbox', 1)).map((item) => item.samples), [1], 'the first item even when it alone is over the bound');
+    assert.equal((await queue.read('8', 0, 3, 'inbox', 100 * size)).length, 3, 'the item limit still holds');
+    await queue.close();
+  });
+
   it('moves a refused item to the dead letters with its reason, kept across restarts', async () => {
     const path = join(dir, 'dead');
     const queue = await DurableQueue.open(path);
