@@ -10,6 +10,7 @@
 // peak RSS (/proc) against the limit instead.
 //
 // `npm run bench -- memory-limit` or `tsx bench/memory-limit.bench.ts`.
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type MemoryCgroup, tryMemoryCgroup } from '../test/helpers/memory-cgroup.js';
 import type { LoadResult } from './arrivals.js';
@@ -77,7 +78,9 @@ async function runMemoryLimit(settings: BenchSettings): Promise<ScenarioResult> 
     loads.v2 = await pushLoad(stack.client, v2Targets, { kind: 'closed', concurrency: CLIENTS, seconds }, onAck);
     settings.log(`memory-limit: v1 pushes up to a ${settings.backlogMiB} MiB backlog`);
     const target = settings.backlogMiB * MiB;
-    loads.fill = await pushLoad(stack.client, v1Targets, { kind: 'closed', concurrency: 16, seconds: 3600, stop: () => ackedBytes >= target }, onAck);
+    // A relayd the kernel killed acknowledges nothing more: stop filling then, not after an hour.
+    const gone = (): boolean => !existsSync(`/proc/${relayd.pid}`);
+    loads.fill = await pushLoad(stack.client, v1Targets, { kind: 'closed', concurrency: 16, seconds: 3600, stop: () => ackedBytes >= target || gone() }, onAck);
     const errors = Object.values(loads).reduce((sum, load) => sum + (load?.errors ?? 0), 0);
     if (errors > 0) throw new Error(`${errors} pushes failed, first: ${Object.values(loads).find((load) => load?.firstError)?.firstError}`);
     settings.log('memory-limit: draining');
