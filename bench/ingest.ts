@@ -13,6 +13,7 @@ import { bareV1Parse, bareV2Decode } from './bare-decode.js';
 import { bareLevelDbWrite } from './bare-leveldb.js';
 import { type PushTarget, pushLoad } from './load.js';
 import { type PushBody, v1Bodies, v2Bodies, v2BodiesFor } from './payloads.js';
+import { sampleMax } from './proc.js';
 import { figure, formatNumber, type ScenarioResult, type SeriesPoint } from './report.js';
 import type { BenchSettings, Scenario } from './scenario.js';
 import { startEmulator, startRelaydUnderTest } from './stack.js';
@@ -30,6 +31,8 @@ const WINDOW_SECONDS = 3;
 const BARE_SECONDS = 2;
 /** HTTP requests per v1 push: one second of a k6 instance at 2,000 requests/s. */
 const V1_REQUESTS_PER_PUSH = 2000;
+/** Issue 11: a sidecar under the heaviest ingest stays within this. */
+const RSS_LIMIT_MIB = 160;
 
 interface RunFigures {
   max: LoadResult;
@@ -38,6 +41,9 @@ interface RunFigures {
   bareMax: LoadResult;
   bareHalf: LoadResult;
   decode: LoadResult;
+  /** relayd's RSS before any push, and its peak over the warm-up, max and half load, MiB. */
+  idleRssMiB: number;
+  peakRssMiB: number;
 }
 
 const rate = (result: LoadResult, of: 'operations' | 'bytes' | 'values'): number => result[of] / result.seconds;
@@ -54,6 +60,8 @@ async function measureOnce(protocol: Protocol, base: readonly PushBody[], settin
   try {
     await emulator.down();
     const targets: PushTarget[] = stack.runIds.map((runId) => ({ runId, protocol, bodies: protocol === 'v2' ? v2BodiesFor(runId, base) : base }));
+    const idleRssMiB = stack.relayd.rss() / MiB;
+    const rss = sampleMax(() => stack.relayd.rss());
     assertNoErrors('warm-up', await pushLoad(stack.client, targets, { kind: 'closed', concurrency: CONCURRENCY, seconds: 1.5 }));
     const cpuBefore = stack.relayd.cpu();
     const max = await pushLoad(stack.client, targets, { kind: 'closed', concurrency: CONCURRENCY, seconds: window });
@@ -62,12 +70,13 @@ async function measureOnce(protocol: Protocol, base: readonly PushBody[], settin
     const halfArrivals: Arrivals = { kind: 'poisson', rate: rate(max, 'operations') / 2, seconds: window };
     const half = await pushLoad(stack.client, targets, halfArrivals);
     assertNoErrors('half load', half);
+    const peakRssMiB = rss.stop() / MiB;
     await stack.stop();
     const bareSeconds = BARE_SECONDS * settings.scale;
     const bareMax = await bareLevelDbWrite(targets[0]!.bodies, { kind: 'closed', concurrency: CONCURRENCY, seconds: bareSeconds });
     const bareHalf = await bareLevelDbWrite(targets[0]!.bodies, { ...halfArrivals, seconds: bareSeconds });
     const decode = protocol === 'v1' ? bareV1Parse(base, 2 * settings.scale) : bareV2Decode(base, 2 * settings.scale);
-    return { max, half, relaydCores, bareMax, bareHalf, decode };
+    return { max, half, relaydCores, bareMax, bareHalf, decode, idleRssMiB, peakRssMiB };
   } finally {
     await stack.stop();
     await emulator.close();
@@ -108,8 +117,9 @@ async function runIngest(protocol: Protocol, settings: BenchSettings): Promise<S
     figure('ack p50 at half max load', 'ms', each((r) => p(r.half, 'p50')), { name: 'bare LevelDB p50, same arrivals', runs: each((r) => p(r.bareHalf, 'p50')) }),
     figure('ack p99 at half max load', 'ms', each((r) => p(r.half, 'p99')), { name: 'bare LevelDB p99, same arrivals', runs: each((r) => p(r.bareHalf, 'p99')) }),
     figure('relayd CPU at max load', 'cores', each((r) => r.relaydCores)),
+    figure('RSS peak under load (max and half)', 'MiB', each((r) => r.peakRssMiB), { name: 'RSS before the first push', runs: each((r) => r.idleRssMiB) }),
   ];
-  const [, mib, values, , , , halfP99] = figures;
+  const [, mib, values, , , , halfP99, , peakRss] = figures;
   const targets =
     protocol === 'v2'
       ? [
@@ -126,6 +136,11 @@ async function runIngest(protocol: Protocol, settings: BenchSettings): Promise<S
             pass: values!.value >= 1_000_000 || values!.ratio! >= 0.6,
           },
         ];
+  targets.push({
+    target: `RSS ≤ ${RSS_LIMIT_MIB} MiB under the maximum ${protocol} load`,
+    measured: `${peakRss!.value.toFixed(0)} MiB peak (${peakRss!.runs.map((mib) => mib.toFixed(0)).join(' / ')})`,
+    pass: peakRss!.value <= RSS_LIMIT_MIB,
+  });
   targets.push({
     target: `${protocol} ack p99 < 20 ms at half max load`,
     measured: `${halfP99!.value.toFixed(1)} ms at ${(median(each((r) => rate(r.max, 'operations'))) / 2).toFixed(0)} pushes/s`,

@@ -10,10 +10,12 @@ import { scenario as endToEnd } from './end-to-end.bench.js';
 import { scenario as footprint } from './footprint.bench.js';
 import { scenario as ingestV1 } from './ingest-v1.bench.js';
 import { scenario as ingestV2 } from './ingest-v2.bench.js';
+import { scenario as keepsUp } from './keeps-up.bench.js';
 import { scenario as memory } from './memory.bench.js';
+import { scenario as memoryLimit } from './memory-limit.bench.js';
 import { RESULTS_DIR, runScenarios, type Scenario } from './scenario.js';
 
-const ALL: readonly Scenario[] = [ingestV2, ingestV1, endToEnd, drain, aggregation, memory, footprint];
+const ALL: readonly Scenario[] = [ingestV2, ingestV1, endToEnd, drain, keepsUp, aggregation, memory, memoryLimit, footprint];
 
 const names = process.argv.slice(2);
 const unknown = names.filter((name) => !ALL.some((scenario) => scenario.name === name));

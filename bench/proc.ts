@@ -75,3 +75,17 @@ export function machineInfo(): MachineInfo {
     kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
   };
 }
+
+/** The highest value `read` gave, sampled every `everyMs` until stop() (which returns it). */
+export function sampleMax(read: () => number, everyMs = 100): { stop(): number } {
+  let max = read();
+  const timer = setInterval(() => {
+    max = Math.max(max, read());
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(max, read());
+    },
+  };
+}

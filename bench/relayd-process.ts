@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/config/index.js';
+import type { MemoryCgroup } from '../test/helpers/memory-cgroup.js';
 import { cpuSeconds, type RssParts, rssBytes, rssParts } from './proc.js';
 
 const ROOT = packageRoot();
@@ -99,6 +100,8 @@ export interface RelaydChildOptions {
   readonly flags?: Readonly<Record<string, string>>;
   /** Write a V8 CPU profile of the child here when it stops (node --cpu-prof). */
   readonly cpuProfileDir?: string;
+  /** Starts the child inside this memory cgroup. */
+  readonly cgroup?: Pick<MemoryCgroup, 'wrap'>;
 }
 
 /** Children still running, with their data dirs: what an interrupted benchmark must not leave behind. */
@@ -134,7 +137,11 @@ export async function startRelaydChild(options: RelaydChildOptions, log: (line: 
   };
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const args = [...nodeArgs, entry, 'start', ...Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_RELAYD_NODE_OPTIONS: V8/Node flags for the children only (e.g. heap sizes to compare).
+  const nodeOptions = process.env.BENCH_RELAYD_NODE_OPTIONS;
+  const env = nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions };
+  const command = options.cgroup ? options.cgroup.wrap(process.execPath, args) : { file: process.execPath, args };
+  const child = spawn(command.file, command.args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   live.set(child, dataDir);
   let output = '';
   // Keep only the tail of the logs: enough to explain a failure, bounded however long the run is.

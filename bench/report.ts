@@ -48,6 +48,8 @@ export interface ChartData {
   readonly latency?: Readonly<Record<string, { readonly p50: number; readonly p90: number; readonly p99: number }>>;
   /** RSS (y: MiB) against the backlog on disk (x: MiB), one line per phase (filling, draining). */
   readonly rssVsBacklog?: Readonly<Record<string, readonly SeriesPoint[]>>;
+  /** Pushes acknowledged and not yet delivered (y) over time (x: seconds), one line per label. */
+  readonly backlog?: Readonly<Record<string, readonly SeriesPoint[]>>;
 }
 
 export interface ScenarioResult {

@@ -7,6 +7,7 @@
 //   BENCH_BACKLOG_MIB   the backlog the memory scenario grows to (default 1024 × BENCH_SCALE)
 //   BENCH_CPU_PROF=1    relayd children write V8 CPU profiles to bench/results/profiles/
 //   BENCH_RELAYD_BIN    another build's bin/relayd.js to measure (default: this tree, rebuilt if stale)
+//   BENCH_RELAYD_NODE_OPTIONS  NODE_OPTIONS for the relayd children only (heap flags to compare)
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { CloudEmulator, type EmulatorOptions } from '../test/emulator/emulator.js';
 import { loadFixture } from '../test/emulator/fixtures.js';
+import type { MemoryCgroup } from '../test/helpers/memory-cgroup.js';
 import { PushClient, preciseNow } from './load.js';
 import { type RelaydChild, startRelaydChild } from './relayd-process.js';
 import type { BenchSettings } from './scenario.js';
@@ -36,12 +37,19 @@ export const CREATE_BODY = (() => {
 export async function startRelaydUnderTest(
   settings: BenchSettings,
   scenario: string,
-  options: { readonly upstream: string; readonly runs: number; readonly connections: number; readonly flags?: Record<string, string> },
+  options: {
+    readonly upstream: string;
+    readonly runs: number;
+    readonly connections: number;
+    readonly flags?: Record<string, string>;
+    readonly cgroup?: Pick<MemoryCgroup, 'wrap'>;
+  },
 ): Promise<RelaydUnderTest> {
   const relayd = await startRelaydChild(
     {
       upstream: options.upstream,
       ...(options.flags ? { flags: options.flags } : {}),
+      ...(options.cgroup ? { cgroup: options.cgroup } : {}),
       ...(settings.cpuProfileDir ? { cpuProfileDir: join(settings.cpuProfileDir, scenario) } : {}),
     },
     settings.log,

@@ -22,7 +22,14 @@ import type { UpstreamClient, UpstreamRequest } from './upstream-client.js';
 import { SendWindow } from './send-window.js';
 import { Wakeup } from './wakeup.js';
 
-const READ_AHEAD = 16;
+/**
+ * What a worker reads of its run at once: up to this many items, or this many bytes. Small bodies
+ * come in long reads (one store iterator per 64 pushes, not per push), large ones a few at a time:
+ * each run holds at most about 1 MiB of bodies read ahead of the window, so a drain of many runs
+ * does not hold megabytes per run in memory.
+ */
+const READ_AHEAD_ITEMS = 64;
+const READ_AHEAD_BYTES = 1024 ** 2;
 /**
  * One run's pushes in flight at once. Against a cloud 50 ms away one at a time would cap a run's
  * drain near 20 pushes/s, six times a heavy k6 run (bench/README.md); four lift it past ten times
@@ -90,7 +97,8 @@ export class Forwarder {
     try {
       while (!signal.aborted) {
         // A processed (aggregated) run is sent from its outbox; its inbox is the processing stage's.
-        const items = await queue.read(runId, cursor, READ_AHEAD, run.record.processing === undefined ? 'inbox' : 'outbox');
+        const box = run.record.processing === undefined ? 'inbox' : 'outbox';
+        const items = await queue.read(runId, cursor, READ_AHEAD_ITEMS, box, READ_AHEAD_BYTES);
         if (items.length === 0) {
           await window.drain();
           if (!runs.needsForwarding(run)) return;
@@ -100,7 +108,7 @@ export class Forwarder {
         for (const item of items) {
           if (signal.aborted) return;
           if (item.kind === 'push' && run.record.state !== 'rejected') {
-            await window.add(() => this.#send(run, item), (outcome) => this.#settle(run, item, outcome));
+            await window.add(() => this.#send(run, item), (outcome) => this.#settle(run, item, outcome, window));
           } else {
             await window.drain();
             if (await this.#lostBodyFile(run, item)) {
@@ -124,8 +132,12 @@ export class Forwarder {
     );
   }
 
-  /** What the item's final outcome means for the queue and the run; in arrival order. */
-  async #settle(run: Run, item: StoredItem, outcome: FinalOutcome | 'rejected'): Promise<void> {
+  /**
+   * What the item's final outcome means for the queue and the run; in arrival order. A push settled
+   * in a window leaves its removal to the window (SendWindow.background): the next settle need not
+   * wait for the store.
+   */
+  async #settle(run: Run, item: StoredItem, outcome: FinalOutcome | 'rejected', window?: SendWindow): Promise<void> {
     const { queue, runs } = this.#options;
     if (outcome === 'rejected') {
       await this.#deadLetter(run, item, `run rejected by the cloud: ${run.record.lastError ?? ''}`);
@@ -138,11 +150,14 @@ export class Forwarder {
       return;
     }
     if (item.kind === 'create' && !(await this.#adoptUpstreamId(run, item, outcome))) return;
-    await queue.remove(item);
-    await runs.delivered(run, item);
-    if (run.record.lastError !== null) await runs.noteError(run, null);
-    this.#log.debug({ runId: run.record.id, seq: item.seq, kind: item.kind }, 'delivered');
-    if (item.kind === 'finish') this.#log.info({ runId: run.record.id, state: run.record.state }, 'run ended upstream');
+    // Both writes are started before anything is awaited: they go down in one group-committed batch.
+    const written = Promise.all([queue.remove(item), runs.delivered(run, item)]).then(async () => {
+      if (run.record.lastError !== null) await runs.noteError(run, null);
+      this.#log.debug({ runId: run.record.id, seq: item.seq, kind: item.kind }, 'delivered');
+      if (item.kind === 'finish') this.#log.info({ runId: run.record.id, state: run.record.state }, 'run ended upstream');
+    });
+    if (window && item.kind === 'push') window.background(written);
+    else await written;
   }
 
   async #adoptUpstreamId(run: Run, item: StoredItem, outcome: FinalOutcome): Promise<boolean> {

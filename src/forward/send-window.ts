@@ -6,9 +6,18 @@
 //
 // A send or settle that fails stops every settle after it (they would remove items whose
 // predecessor was not delivered); the failure is thrown by the next add() or drain().
+//
+// A settle may hand the window writes it started and need not wait for (the removal of a delivered
+// item): the next settle goes ahead at once, so a run's deliveries are not paced by the store's
+// write round trips. Such writes land in the order they were started (the queue's group commit
+// keeps that order); drain() waits for them, and one that fails fails the window like a settle.
+/** Background writes at most, so a slow store holds up the window instead of piling up items. */
+const MAX_BACKGROUND_WRITES = 64;
+
 export class SendWindow {
   readonly #size: number;
   readonly #running = new Set<Promise<boolean>>();
+  readonly #writes = new Set<Promise<void>>();
   /** Whether everything added so far was settled; never rejects. */
   #settled: Promise<boolean> = Promise.resolve(true);
   #failure: { error: unknown } | null = null;
@@ -20,6 +29,7 @@ export class SendWindow {
   /** Starts `send` once fewer than `size` are in flight; `settle` gets its outcome after all earlier settles. */
   async add<T>(send: () => Promise<T>, settle: (outcome: T) => Promise<void>): Promise<void> {
     while (this.#running.size >= this.#size) await Promise.race(this.#running);
+    while (this.#writes.size >= MAX_BACKGROUND_WRITES) await Promise.race(this.#writes);
     this.#throwIfFailed();
     const earlier = this.#settled;
     const settled = (async (): Promise<boolean> => {
@@ -37,9 +47,20 @@ export class SendWindow {
     void settled.then(() => this.#running.delete(settled));
   }
 
-  /** Resolves once everything added was settled; throws the first failure. */
+  /** A write a settle started and does not wait for; drain() does. */
+  background(write: Promise<void>): void {
+    const tracked = write
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => this.#writes.delete(tracked));
+    this.#writes.add(tracked);
+  }
+
+  /** Resolves once everything added was settled and its background writes ended; throws the first failure. */
   async drain(): Promise<void> {
     await Promise.all(this.#running);
+    await Promise.all(this.#writes);
     this.#throwIfFailed();
   }
 

@@ -3,10 +3,12 @@
 //  - append() resolves only after its batch was written with sync (fsync): an ack to a runner
 //    after append() survives kill -9 and power loss.
 //  - Items of a run are read back in arrival order; an item leaves the queue only on a final outcome:
-//    delivered (remove, a range delete of the delivered prefix) or dead-lettered (moved, synced).
+//    delivered (remove) or dead-lettered (moved, synced).
 //  - Removal is not synced: after a crash a delivered item may come back and be sent again, with the
 //    same K6-Idempotency-Key (at-least-once). LevelDB's log is sequential, so the next synced batch
-//    makes every earlier removal durable too.
+//    makes every earlier removal durable too. A removal deletes the item's own key, group-committed
+//    with other writes: a range delete from the box's start would walk every tombstone and value
+//    removed since the last compaction, reading (and mapping) them again for each delivery.
 //  - Removed ranges leave the disk when LevelDB compacts them: drain-compactor.ts does so in the
 //    background as a backlog drains, with or without a quota.
 //  - Memory holds per-run counters only, never the backlog itself.
@@ -357,31 +359,40 @@ export class DurableQueue {
     return records;
   }
 
-  /** Up to `limit` items of a run's inbox (or outbox) with seq > afterSeq, in arrival order. */
-  async read(runId: string, afterSeq: number, limit: number, box: ItemBox = 'inbox'): Promise<StoredItem[]> {
+  /**
+   * Up to `limit` items of a run's inbox (or outbox) with seq > afterSeq, in arrival order; once they
+   * hold `maxBytes` no more are read (the first always is), so that what is read ahead of sending
+   * stays small whatever the bodies weigh.
+   */
+  async read(runId: string, afterSeq: number, limit: number, box: ItemBox = 'inbox', maxBytes = Infinity): Promise<StoredItem[]> {
     const items: StoredItem[] = [];
     const keyOf = BOX_KEY[box];
     const range = { gt: keyOf(runId, afterSeq), lt: `${BOX_PREFIX[box]}${runId}!~`, limit };
+    let bytes = 0;
     for await (const [key, value] of this.#db.iterator(range)) {
       const item = { ...decodeItem(value), runId, seq: parseEntryKey(key).seq, size: value.byteLength };
       items.push(box === 'inbox' ? item : { ...item, box });
+      bytes += value.byteLength;
+      if (bytes >= maxBytes) break;
     }
     return items;
   }
 
-  /** Removes every item of the run's box up to and including `seq` (delivered in order). */
+  /**
+   * Removes a delivered item, unsynced. Callers remove a run's items in arrival order (the forwarder
+   * settles them so): what the compactor is told, the box's start up to this key, is all removed.
+   */
   async remove(item: StoredItem): Promise<void> {
     const box = item.box ?? 'inbox';
     if (box === 'inbox') await this.#beforeRemoving(item.runId, item.seq);
-    const start = boxStart(box, item.runId);
-    const end = BOX_KEY[box](item.runId, item.seq);
-    await this.#write((db) => db.clear({ gt: start, lte: end }));
+    const key = BOX_KEY[box](item.runId, item.seq);
+    await this.#committer.commit([{ type: 'del', key }], false);
     if (item.bodyFile !== undefined) {
       // Synced before the file goes: the item must never come back without it.
       await this.#committer.commit([]);
       await this.bodyFiles.remove(item.bodyFile.name);
     }
-    this.#compactor.removed(start, end, item.size);
+    this.#compactor.removed(boxStart(box, item.runId), key, item.size);
     this.#grow(item.runId, -1, -item.size);
   }
 

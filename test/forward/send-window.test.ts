@@ -87,4 +87,38 @@ describe('SendWindow', () => {
     assert.deepEqual(settled, [0], 'the send before the failure settles, none after it');
     await assert.rejects(window.add(async () => 3, async () => undefined), /send 1 failed/);
   });
+
+  it('lets the next settle go ahead of a background write, and drain waits for that write', async () => {
+    const window = new SendWindow(4);
+    const write = controlled<void>();
+    const settled: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      await window.add(
+        async () => i,
+        async () => {
+          settled.push(i);
+          if (i === 0) window.background(write.promise);
+        },
+      );
+    }
+    await tick();
+    assert.deepEqual(settled, [0, 1], 'the second settle did not wait for the write of the first');
+    let drained = false;
+    const draining = window.drain().then(() => (drained = true));
+    await tick();
+    assert.equal(drained, false, 'drain waits for the background write');
+    write.resolve();
+    await draining;
+    assert.equal(drained, true);
+  });
+
+  it('fails the window when a background write fails', async () => {
+    const window = new SendWindow(4);
+    await window.add(
+      async () => 0,
+      async () => window.background(Promise.reject(new Error('the store refused the removal'))),
+    );
+    await assert.rejects(window.drain(), /the store refused the removal/);
+    await assert.rejects(window.add(async () => 1, async () => undefined), /the store refused the removal/);
+  });
 });

@@ -65,7 +65,7 @@ describe('durable queue', () => {
     await reopened.close();
   });
 
-  it('removes delivered prefixes with a range delete and keeps the rest', async () => {
+  it('removes delivered items in order and keeps the rest', async () => {
     const queue = await DurableQueue.open(join(dir, 'remove'));
     for (const n of [1, 2, 3, 4]) await queue.append('7', push(n));
     const items = await queue.read('7', 0, 10);
@@ -76,6 +76,17 @@ describe('durable queue', () => {
     assert.equal(queue.backlog('7').items, 2);
     const afterCursor = await queue.read('7', rest[0]!.seq, 10);
     assert.deepEqual(afterCursor.map((item) => item.samples), [4]);
+    await queue.close();
+  });
+
+  it('stops a read once it holds maxBytes, and always reads the first item', async () => {
+    const queue = await DurableQueue.open(join(dir, 'read-bytes'));
+    for (const n of [1, 2, 3, 4]) await queue.append('8', push(n));
+    const [one] = await queue.read('8', 0, 1);
+    const size = one!.size;
+    assert.deepEqual((await queue.read('8', 0, 10, 'inbox', 2 * size)).map((item) => item.samples), [1, 2]);
+    assert.deepEqual((await queue.read('8', 0, 10, 'inbox', 1)).map((item) => item.samples), [1], 'the first item even when it alone is over the bound');
+    assert.equal((await queue.read('8', 0, 3, 'inbox', 100 * size)).length, 3, 'the item limit still holds');
     await queue.close();
   });
 
