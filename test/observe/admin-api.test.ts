@@ -107,7 +107,12 @@ describe('admin API', () => {
       await cloud.up();
       runner.retarget(child.url);
       assert.equal((await runner.finish()).status, 200);
-      await eventually(async () => (await runView(child.url, runner.runId)).state === 'finished', 15_000, 'the run delivered after the cloud came back');
+      // The finish's own removal from the queue lands just after the run turns finished.
+      const settled = async (): Promise<boolean> => {
+        const view = await runView(child.url, runner.runId);
+        return view.state === 'finished' && view.pending.requests === 0;
+      };
+      await eventually(settled, 15_000, 'the run delivered after the cloud came back');
       const done = await runView(child.url, runner.runId);
       assert.deepEqual(done.delivered, done.persisted, 'all of it delivered');
       assert.notEqual(done.upstreamId, null);
