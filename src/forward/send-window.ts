@@ -11,9 +11,9 @@
 // item): the next settle goes ahead at once, so a run's deliveries are not paced by the store's
 // write round trips. Such writes land in the order they were started (the queue's group commit
 // keeps that order); drain() waits for them, and one that fails fails the window like a settle.
-/** Background writes at most, so a slow store holds up the window instead of piling up items. */
-const MAX_BACKGROUND_WRITES = 64;
-
+// At most `size` of them wait at once: a slow store holds up the window instead of piling up
+// items, and a crash re-sends at most `size` delivered items whose removal was not written yet on
+// top of the `size` in flight (docs/reliability.md).
 export class SendWindow {
   readonly #size: number;
   readonly #running = new Set<Promise<boolean>>();
@@ -29,7 +29,7 @@ export class SendWindow {
   /** Starts `send` once fewer than `size` are in flight; `settle` gets its outcome after all earlier settles. */
   async add<T>(send: () => Promise<T>, settle: (outcome: T) => Promise<void>): Promise<void> {
     while (this.#running.size >= this.#size) await Promise.race(this.#running);
-    while (this.#writes.size >= MAX_BACKGROUND_WRITES) await Promise.race(this.#writes);
+    while (this.#writes.size >= this.#size) await Promise.race(this.#writes);
     this.#throwIfFailed();
     const earlier = this.#settled;
     const settled = (async (): Promise<boolean> => {
