@@ -28,15 +28,36 @@ export function digestMetricSet(pb: Uint8Array): PushDigest {
     else reader.skipType(tag & 7);
   }
   const digest: PushDigest = periodSeconds > 0 ? { seconds: {}, periodSeconds } : { seconds: {} };
-  for (const metric of metrics) {
-    const type = TYPES[metric.type - 1];
-    if (type === undefined) continue;
-    for (const [start, end] of metric.series) {
-      reader.pos = start;
-      readSeries(reader, end, metric.name, type, digest);
+  try {
+    for (const metric of metrics) {
+      const type = TYPES[metric.type - 1];
+      if (type === undefined) continue;
+      for (const [start, end] of metric.series) {
+        reader.pos = start;
+        readSeries(reader, end, metric.name, type, digest);
+      }
     }
+    for (const [buckets, dense] of denseBuckets) flushDense(buckets, dense);
+  } finally {
+    denseBuckets.clear();
   }
   return digest;
+}
+
+/**
+ * Counts of the histogram buckets being summed, per trend sink of the digest, in arrays indexed by
+ * bucket (a push adds hundreds of thousands of counts; a dictionary write each cost most of the
+ * walk), moved into the sinks' records once the push is read. Indices past DENSE_BUCKETS go to the
+ * record directly.
+ */
+const denseBuckets = new Map<BucketCounts, Float64Array>();
+const DENSE_BUCKETS = 4096;
+
+function flushDense(buckets: BucketCounts, dense: Float64Array): void {
+  for (let index = 0; index < dense.length; index++) {
+    const count = dense[index] as number;
+    if (count !== 0) buckets[index] = (buckets[index] ?? 0) + count;
+  }
 }
 
 /** Metric{name=1, type=2, time_series=3}: the series' positions, walked once the type is known. */
@@ -166,6 +187,11 @@ function trendOfValue(): TrendSink {
 /** The span encoding (histogram.ts decodeSpans) walked into `buckets` directly. */
 function addSpans(buckets: BucketCounts): void {
   const { counters, spans } = value;
+  let dense = denseBuckets.get(buckets);
+  if (dense === undefined) {
+    dense = new Float64Array(DENSE_BUCKETS);
+    denseBuckets.set(buckets, dense);
+  }
   let next = 0;
   let position = 0;
   for (let i = 0; i < spans.length; i += 2) {
@@ -173,7 +199,8 @@ function addSpans(buckets: BucketCounts): void {
     for (let j = 0, length = spans[i + 1] as number; j < length; j++) {
       const count = counters[next++];
       if (count === undefined) throw new RangeError(`spans cover more than the ${counters.length} counters`);
-      buckets[position] = (buckets[position] ?? 0) + count;
+      if (position < DENSE_BUCKETS) dense[position] = (dense[position] as number) + count;
+      else buckets[position] = (buckets[position] ?? 0) + count;
       position++;
     }
   }
@@ -219,15 +246,34 @@ function readPackedCounters(reader: protobuf.Reader, end: number): void {
   reader.pos = pos;
 }
 
-/** BucketSpan{offset=1, length=2}, appended to `value.spans` as offset, length. */
+/**
+ * BucketSpan{offset=1, length=2}, appended to `value.spans` as offset, length. Its usual form, two
+ * one-byte tags and two varints, is read off the buffer directly (a push has tens of thousands of
+ * spans); anything else goes through the Reader.
+ */
 function readSpan(reader: protobuf.Reader, end: number): void {
   let offset = 0;
   let length = 0;
+  const buf = reader.buf;
   while (reader.pos < end) {
-    const tag = reader.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === VARINT) offset = reader.uint32();
-    else if (tag >>> 3 === 2 && (tag & 7) === VARINT) length = reader.uint32();
-    else reader.skipType(tag & 7);
+    const tag = buf[reader.pos] as number;
+    let pos = reader.pos + 1;
+    let byte = buf[pos++] as number;
+    let number = byte & 0x7f;
+    for (let shift = 7; byte >= 0x80 && shift < 35; shift += 7) {
+      byte = buf[pos++] as number;
+      number += (byte & 0x7f) * 2 ** shift;
+    }
+    if ((tag === 0x08 || tag === 0x10) && byte < 0x80 && pos <= end) {
+      reader.pos = pos;
+      if (tag === 0x08) offset = number;
+      else length = number;
+      continue;
+    }
+    const field = reader.uint32();
+    if (field === 0x08) offset = reader.uint32();
+    else if (field === 0x10) length = reader.uint32();
+    else reader.skipType(field & 7);
   }
   value.spans.push(offset, length);
 }

@@ -4,11 +4,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeSpans } from '../../src/aggregate/histogram.js';
 import { PushValidator } from '../../src/ingest/push-validator.js';
-import { decodeMetricSet, snappyUncompressBounded } from '../../src/protocol/index.js';
+import { decodeMetricSet, encodeMetricSet, snappyUncompressBounded } from '../../src/protocol/index.js';
 import { digestItem } from '../../src/results/item-digest.js';
 import { sinksAt, type PushDigest } from '../../src/results/digest.js';
 import { digestMetricSet } from '../../src/results/v2-digest.js';
 import { mergeSink, sinkOf } from '../../src/results/sinks.js';
+import { v2Bodies } from '../../bench/payloads.js';
 import { loadFixture } from '../emulator/fixtures.js';
 import { closeStack, feedCapture, openStack, pushItem, removeDir, tempDir } from './stack.js';
 
@@ -61,6 +62,21 @@ describe('push digests', () => {
       }
     }
     assert.equal(pushes, 4);
+  });
+
+  it('v2: the same for 1000-series pushes, and for histogram buckets past the walk\'s dense range', () => {
+    for (const push of v2Bodies('1234', 3)) {
+      const pb = snappyUncompressBounded(push.body, 1 << 30);
+      assert.deepEqual(digestMetricSet(pb), digestOfDecoded(pb));
+    }
+    // Buckets 4094..4097 straddle the walk's dense array (4096 entries); 9000 is far past it.
+    const value = { time: { seconds: 1_767_225_600 }, counters: [1, 2, 3, 4, 5], spans: [{ offset: 4094, length: 4 }, { offset: 4902, length: 1 }], sum: 1, count: 15, minValue: 0.1, maxValue: 9, minResolution: 0.001 };
+    const pb = encodeMetricSet({ testRunId: '1234', aggregationPeriod: 3, metrics: [{ name: 'http_req_duration', type: 4, timeSeries: [{ labels: [], trendHdrSamples: { values: [value] } }] }] } as never);
+    const digest = digestMetricSet(pb);
+    assert.deepEqual(digest, digestOfDecoded(pb));
+    const sink = sinksAt(digest, 1_767_225_600).http_req_duration;
+    assert.ok(sink?.type === 'trend');
+    assert.deepEqual(sink.buckets, { 4094: 1, 4095: 2, 4096: 3, 4097: 4, 9000: 5 });
   });
 
   describe('digests from validation', () => {
