@@ -150,7 +150,8 @@ export class Forwarder {
       return;
     }
     if (item.kind === 'create' && !(await this.#adoptUpstreamId(run, item, outcome))) return;
-    // Both writes are started before anything is awaited: they go down in one group-committed batch.
+    // Both writes start at once, to share a group-committed batch where they can (a push's removal
+    // first waits for the run results that include it to be written: DurableQueue.guardRemovals).
     const written = Promise.all([queue.remove(item), runs.delivered(run, item)]).then(async () => {
       if (run.record.lastError !== null) await runs.noteError(run, null);
       this.#log.debug({ runId: run.record.id, seq: item.seq, kind: item.kind }, 'delivered');
@@ -195,7 +196,7 @@ export class Forwarder {
     const { bodyFile } = item;
     const body =
       bodyFile !== undefined
-        ? { path: this.#options.queue.bodyFiles.path(bodyFile), bytes: bodyFile.bytes }
+        ? this.#options.queue.bodyFiles.upstreamBody(bodyFile)
         : mapped && item.kind === 'push' && item.protocol === 'v2'
           ? this.#withRunId(item.body, upstreamId)
           : item.body;

@@ -153,7 +153,7 @@ export class RunCreation {
       ...(request.thresholds && { thresholds: request.thresholds }),
     };
     const forRunner = (config: Record<string, unknown>): Record<string, unknown> => this.#forRunner(config, processing, request);
-    const upstreamBody = bodyFile === undefined ? body : { path: bodyFiles.path(bodyFile), bytes: bodyFile.bytes };
+    const upstreamBody = bodyFile === undefined ? body : bodyFiles.upstreamBody(bodyFile);
     const result = await creator.create({ path: '/v1/tests', headers, body: upstreamBody }, signal);
     switch (result.kind) {
       case 'refused':

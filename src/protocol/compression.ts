@@ -21,6 +21,12 @@ export interface DecodeLimits {
 const gunzipAsync = promisify(gunzip);
 /** A gzip member's 10-byte header and 8-byte trailer (CRC32, ISIZE). */
 const GZIP_FRAME_BYTES = 18;
+/**
+ * DEFLATE inflates at most ~1032 bytes per compressed byte: a trailer declaring more lies, and is
+ * not trusted to size the output chunk (zlib allocates the whole chunk up front, so a few KB of
+ * garbage declaring 4 GiB would otherwise cost the full decompressed-size limit per request).
+ */
+const MAX_DEFLATE_RATIO = 1032;
 
 /**
  * Normalises a Content-Encoding header value: trimmed, lower-case, and `identity` when absent or
@@ -57,7 +63,8 @@ function checkGzipBody(body: Uint8Array): void {
 
 function inflateOptions(body: Uint8Array, maxBytes: number): ZlibOptions {
   const maxOutputLength = Math.min(maxBytes, bufferConstants.MAX_LENGTH);
-  const declared = body.length >= GZIP_FRAME_BYTES ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).readUInt32LE(body.length - 4) : 0;
+  const trailer = body.length >= GZIP_FRAME_BYTES ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).readUInt32LE(body.length - 4) : 0;
+  const declared = Math.min(trailer, body.length * MAX_DEFLATE_RATIO);
   // One byte more than declared, so that zlib sees the end of the stream within the chunk.
   const chunkSize = Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(Math.max(declared + 1, zlibConstants.Z_DEFAULT_CHUNK), maxOutputLength + 1));
   return { maxOutputLength, chunkSize };

@@ -10,7 +10,6 @@
 //    file, a file whose item never made it into the store or left it) is named by no item when the
 //    store opens again, and is deleted then (sweep).
 import { randomUUID } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -77,8 +76,9 @@ export class BodyFiles {
     return join(this.dir, ref.name);
   }
 
-  read(ref: BodyFileRef): ReadStream {
-    return createReadStream(this.path(ref));
+  /** The body as the upstream client sends it: streamed from its file, with its length. */
+  upstreamBody(ref: BodyFileRef): { readonly path: string; readonly bytes: number } {
+    return { path: this.path(ref), bytes: ref.bytes };
   }
 
   async remove(name: string): Promise<void> {

@@ -22,7 +22,10 @@ import { Stage } from './stage.js';
 const CASES_PER_KIND = 1500;
 const WS_MESSAGES = 3000;
 const IN_FLIGHT = 16;
-const MAX_RSS_BYTES = 300 * 1024 * 1024;
+// A wide bound on purpose (the tight figures are bench/'s): it catches memory that grows without
+// limit under bad input. Peaks seen in clean CI runs: 157-206 MiB before the run results (issue 12),
+// 270-323 MiB since; why the results raised it is not known yet (bench/FOOTPRINT.md).
+const MAX_RSS_BYTES = 400 * 1024 * 1024;
 const limits = { maxDecompressedBytes: 8 * 1024 * 1024 };
 
 const v1Pushes = loadFixture('v1').filter((c) => c.route.kind === 'v1-push');
