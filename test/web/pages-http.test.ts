@@ -33,8 +33,12 @@ describe('run pages over HTTP', () => {
     assert.equal((await runner.push()).status, 200);
     const link = `${stack.relayd.url}/runs/${runner.runId}`;
     const apiView = async () => runViewSchema.parse(JSON.parse((await get(`${stack.relayd.url}/api/v1/runs/${runner.runId}`)).text));
-    // Compared once the push is delivered, so that the view holds still.
-    await eventually(async () => (await apiView()).delivered.requests === 1, 5000, 'the push delivered');
+    // Compared once the push is delivered and its removal landed (just after), so that the view holds still.
+    const settled = async (): Promise<boolean> => {
+      const view = await apiView();
+      return view.delivered.requests === 1 && view.pending.requests === 0;
+    };
+    await eventually(settled, 5000, 'the push delivered');
     const api = await apiView();
 
     for (const accept of [undefined, '*/*', 'application/json', 'application/json, text/html;q=0.5']) {
