@@ -86,12 +86,13 @@ export class CloudApi {
     try {
       this.#checkRun(runId);
       const { limits } = this.#options;
-      const body = await readBody(req, limits.maxBodyBytes);
-      bytes = body.byteLength;
+      const read = await readBody(req, limits.maxBodyBytes);
+      bytes = read.byteLength;
       const encoding = req.headers['content-encoding'];
-      const checked = await this.#options.validator.check({ protocol, runId, body, contentEncoding: encoding, limits });
+      const checked = await this.#options.validator.check({ protocol, runId, body: read, contentEncoding: encoding, limits }, { transferBody: true });
       samples = checked.samples;
       const run = await this.#runFor(runId);
+      const body = Buffer.from(checked.body.buffer, checked.body.byteOffset, checked.body.byteLength);
       const item = { kind: 'push' as const, protocol, headers: this.#forwardedHeaders(req), body, receivedAt: Date.now(), samples };
       await this.#options.runs.acceptPush(run, item, checked.digest);
       res.writeHead(200, { 'content-length': 0 });

@@ -8,15 +8,17 @@
 // (protocol/snappy.ts).
 // The pool starts with the first v1 push, not with relayd: a thread costs ~10 MiB of RSS, and
 // a relayd that only ever sees v2 (k6 v0.48 on) or nothing at all needs none.
+// A body that owns its memory (as ingest reads them, body.ts) is transferred to the thread and back
+// rather than copied each way: a 32 MiB body would otherwise be held twice while it is validated.
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import { RelaydError } from '../errors.js';
-import { decodeV1Push, scanV2Push } from '../protocol/index.js';
-import { digestV1, type DigestSource } from '../results/digest.js';
+import { scanV2Push } from '../protocol/index.js';
+import type { DigestSource } from '../results/digest.js';
 import { digestMetricSet } from '../results/v2-digest.js';
-import { type PushToValidate, v1Samples } from './push-validation.js';
+import { type PushToValidate, validateV1Push } from './push-validation.js';
 import { checkV2Labels } from './tag-limit.js';
 import type { ValidationOutcome } from './validation-worker.js';
 
@@ -54,20 +56,26 @@ export class PushValidator {
   /**
    * validate(), and the push's results digest (src/results): a v1 push's made while it is parsed
    * anyway, a v2 push's to be made after the ack from the bytes decompressed here (not twice).
+   * `body` is the push's body to store. With `transferBody`, a body alone in its ArrayBuffer (as
+   * body.ts reads them) goes to the thread and back instead of being copied: the given one is then
+   * detached, and `body` holds the same bytes.
    */
-  async check(push: PushToValidate): Promise<{ readonly samples: number; readonly digest: DigestSource }> {
+  async check(
+    push: PushToValidate,
+    { transferBody = false } = {},
+  ): Promise<{ readonly samples: number; readonly digest: DigestSource; readonly body: Uint8Array }> {
     if (push.protocol === 'v2') {
       const { samples, mostLabels, pb } = await scanV2Push(push.body, push.contentEncoding, push.runId, push.limits);
       checkV2Labels(mostLabels, push.limits.maxTags);
-      return { samples, digest: () => digestMetricSet(pb) };
+      return { samples, digest: () => digestMetricSet(pb), body: push.body };
     }
-    if (this.threads === 0) {
-      const decoded = await decodeV1Push(push.body, push.contentEncoding, push.limits);
-      return { samples: v1Samples(decoded, push.limits.maxTags), digest: digestV1(decoded.envelopes) };
-    }
+    if (this.threads === 0) return { ...(await validateV1Push(push)), body: push.body };
     this.#pool ??= startPool(this.threads);
-    const outcome = await (await this.#pool).run(push);
-    if ('samples' in outcome) return outcome;
+    const { body } = push;
+    // Only a body alone in its ArrayBuffer: a slice of Buffer's pool would take the pool along.
+    const transfer = transferBody && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    const outcome = await (await this.#pool).run(push, transfer ? { transferList: [body.buffer] } : {});
+    if ('samples' in outcome) return { ...outcome, body: transfer ? outcome.body : body };
     throw new RelaydError(outcome.code, outcome.detail);
   }
 

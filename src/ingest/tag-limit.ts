@@ -9,14 +9,13 @@ function tooMany(where: string, count: number, max: number): RelaydError {
   return new RelaydError('RELAYD_TOO_MANY_TAGS', `${where} has ${count} tags, limit ${max}`);
 }
 
-export function checkV1Tags(envelopes: readonly V1Envelope[], max: number): void {
-  for (let i = 0; i < envelopes.length; i++) {
-    const tags = envelopes[i]!.data.tags;
-    if (tags === undefined) continue;
-    let count = 0;
-    for (const _ in tags) count++;
-    if (count > max) throw tooMany(`[${i}].data.tags`, count, max);
-  }
+/** The tags of the push's envelope at `index`. */
+export function checkV1Tags(envelope: V1Envelope, index: number, max: number): void {
+  const tags = envelope.data.tags;
+  if (tags === undefined) return;
+  let count = 0;
+  for (const _ in tags) count++;
+  if (count > max) throw tooMany(`[${index}].data.tags`, count, max);
 }
 
 /** v2: the scan of a push reports its time series with the most labels. */

@@ -1,7 +1,8 @@
 // Bounded decompression of API v1 push bodies (gzip), and the content coding names.
 //
 // Invariant: a body never makes relayd allocate more than `maxBytes` of output: zlib inflates chunk
-// by chunk with `maxOutputLength`, so a bomb stops at the limit. An honest body is inflated into one
+// by chunk with `maxOutputLength`, so a bomb stops at the limit; gunzipChunks hands the output over
+// chunk by chunk instead, so that a large body is never held inflated at all. An honest body is inflated into one
 // chunk the size its gzip trailer declares (ISIZE), so that it is never held twice (the chunks and
 // their concatenation); the trailer is only a hint, as it is the last member's and modulo 2^32.
 // Failures are RelaydErrors: RELAYD_BAD_GZIP or RELAYD_DECOMPRESSED_TOO_LARGE. The snappy block format of API v2 is in snappy.ts, apart: this
@@ -9,7 +10,7 @@
 
 import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
-import { constants as zlibConstants, gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { RelaydError } from '../errors.js';
 
 /** Bounds applied while decoding a push body. */
@@ -54,6 +55,31 @@ export function gunzipBoundedSync(body: Uint8Array, maxBytes: number): Buffer {
     return gunzipSync(body, inflateOptions(body, maxBytes));
   } catch (err) {
     throw gzipError(err, maxBytes);
+  }
+}
+
+/** What gunzipChunks hands over at a time: big enough that the thread-pool hops stay cheap. */
+const STREAM_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The inflated body, chunk by chunk as zlib makes them: the same decisions and errors as
+ * gunzipBounded (`maxBytes` counted as they come), and only a chunk or two held at a time.
+ */
+export async function* gunzipChunks(body: Uint8Array, maxBytes: number): AsyncGenerator<Buffer> {
+  checkGzipBody(body);
+  const gunzipStream = createGunzip({ chunkSize: STREAM_CHUNK_BYTES });
+  gunzipStream.end(body);
+  let inflated = 0;
+  try {
+    for await (const chunk of gunzipStream as AsyncIterable<Buffer>) {
+      inflated += chunk.length;
+      if (inflated > maxBytes) throw Object.assign(new Error('output exceeds the limit'), { code: 'ERR_BUFFER_TOO_LARGE' });
+      yield chunk;
+    }
+  } catch (err) {
+    throw gzipError(err, maxBytes);
+  } finally {
+    gunzipStream.destroy();
   }
 }
 

@@ -14,10 +14,25 @@
 // A gzip body may inflate to at most maxDecompressedBytes; a plain body may be at most that long
 // (RELAYD_BODY_TOO_LARGE).
 // Validation is plain loops returning a problem string: this runs once per sample at ingest rate.
+//
+// Ingest validates with walkV1Push, whose memory does not grow with the body: a body of up to
+// WHOLE_BODY_MAX_BYTES of JSON (a one-second push of k6 at 10,000 requests/s; the usual is ~1.7 MiB)
+// is inflated and parsed whole, which is fastest; a larger one is inflated chunk by chunk and read
+// envelope by envelope (json-array-scanner.ts): JSON.parse of a whole document holds it three times
+// over (bytes, text, tree ~2-3x the text), which for a 64 MiB body is ~250 MiB. Both accept and refuse
+// the same bodies with the same codes, and find the same sample count. The chunked walk reports the
+// first problem in the body's order: a gzip error or the size limit still wins over anything (the
+// body is inflated to its end or the limit), then invalid UTF-8, then whichever of a JSON syntax
+// error, a v1 problem and an envelope over MAX_ENVELOPE_BYTES comes first (the whole parse reports a
+// syntax error anywhere before any v1 problem). Its messages are the whole parse's, but for JSON
+// syntax errors (V8's wording for the envelope, the position in the whole body) and a top-level
+// value that is not an array (described by its kind: "an object", "a string", "a number").
 
 import { RelaydError } from '../errors.js';
-import { type DecodeLimits, gunzipBounded, gunzipBoundedSync, normaliseContentEncoding } from './compression.js';
-import { describe, isJsonObject, parseJson } from './json.js';
+import { isAscii } from 'node:buffer';
+import { type DecodeLimits, gunzipBounded, gunzipBoundedSync, gunzipChunks, normaliseContentEncoding } from './compression.js';
+import { JsonArrayScanner } from './json-array-scanner.js';
+import { describe, isJsonObject, parseJson, Utf8Check } from './json.js';
 
 export interface V1Envelope {
   type: 'Point' | 'Points' | 'AggregatedPoints';
@@ -53,6 +68,125 @@ function parseV1Push(json: Uint8Array): DecodedV1Push {
   return { envelopes, samples: envelopes.length };
 }
 
+/**
+ * Bodies of up to this much JSON are parsed whole (fastest: one JSON.parse); larger ones envelope by
+ * envelope. At the bound, the whole parse holds ~8 MiB inflated, 8 MiB of text and ~20 MiB of tree.
+ */
+const WHOLE_BODY_MAX_BYTES = 8 * 1024 * 1024;
+/**
+ * The longest envelope the chunked walk takes. k6's are a few hundred bytes (the largest kind, a
+ * request's `http_req_li_all`, ~550 bytes with a 23-character URL; a few KiB with long URLs and tags):
+ * 1 MiB is thousands of times that, and what one envelope may cost in memory.
+ */
+export const MAX_ENVELOPE_BYTES = 1024 * 1024;
+
+/** Sees each envelope of a push once it is valid, in order. An error it throws refuses the push, unless the body has a problem of its own. */
+export type V1Visitor = (envelope: V1Envelope, index: number) => void;
+
+/**
+ * Validates an API v1 push and hands its envelopes to `visit` without holding them all (see the
+ * module's comment): its sample count, or the RelaydError that refuses it. `inflateWhole` inflates
+ * a body parsed whole: gunzipBoundedSync on a validation thread, which has nothing else to do.
+ */
+export async function walkV1Push(
+  body: Uint8Array,
+  contentEncoding: string | undefined,
+  limits: DecodeLimits,
+  visit: V1Visitor,
+  inflateWhole: (body: Uint8Array, maxBytes: number) => Uint8Array | Promise<Uint8Array> = gunzipBounded,
+): Promise<number> {
+  const gzip = codingOf(body, contentEncoding, limits) === 'gzip';
+  const wholeMax = Math.min(limits.maxDecompressedBytes, WHOLE_BODY_MAX_BYTES);
+  if ((gzip ? gzipDeclaredSize(body) : body.length) <= wholeMax) {
+    const json = gzip ? await inflateUpTo(body, wholeMax, wholeMax < limits.maxDecompressedBytes, inflateWhole) : body;
+    if (json !== undefined) {
+      const { envelopes } = parseV1Push(json);
+      for (let i = 0; i < envelopes.length; i++) visit(envelopes[i]!, i);
+      return envelopes.length;
+    }
+  }
+  return walkChunks(gzip ? gunzipChunks(body, limits.maxDecompressedBytes) : sliced(body), visit);
+}
+
+/** The inflated body, or undefined when it is larger than `maxBytes` but may be walked in chunks. */
+async function inflateUpTo(
+  body: Uint8Array,
+  maxBytes: number,
+  mayBeLarger: boolean,
+  inflateWhole: (body: Uint8Array, maxBytes: number) => Uint8Array | Promise<Uint8Array>,
+): Promise<Uint8Array | undefined> {
+  try {
+    return await inflateWhole(body, maxBytes);
+  } catch (err) {
+    if (mayBeLarger && err instanceof RelaydError && err.code === 'RELAYD_DECOMPRESSED_TOO_LARGE') return undefined;
+    throw err;
+  }
+}
+
+/** What a gzip body's trailer (ISIZE) says it inflates to: only a hint (see compression.ts). */
+function gzipDeclaredSize(body: Uint8Array): number {
+  return body.length >= 4 ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).readUInt32LE(body.length - 4) : 0;
+}
+
+/** A plain body in chunks, as gunzipChunks hands an inflated one over. */
+function* sliced(body: Uint8Array): Generator<Buffer> {
+  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  for (let offset = 0; offset < buffer.length; offset += STREAM_SLICE_BYTES) yield buffer.subarray(offset, offset + STREAM_SLICE_BYTES);
+}
+const STREAM_SLICE_BYTES = 64 * 1024;
+
+/** The chunked walk: see the module's comment for which problem it reports. */
+async function walkChunks(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, visit: V1Visitor): Promise<number> {
+  let visitError: unknown;
+  const scanner = new JsonArrayScanner(MAX_ENVELOPE_BYTES, (bytes, index, position) => {
+    const envelope = parseEnvelope(bytes, position);
+    const problem = envelopeProblem(envelope);
+    if (problem !== undefined) throw invalid(`[${index}]${problem}`);
+    if (visitError !== undefined) return;
+    try {
+      visit(envelope as V1Envelope, index);
+    } catch (err) {
+      if (!(err instanceof RelaydError)) throw err;
+      visitError = err;
+    }
+  });
+  const utf8 = new Utf8Check();
+  let utf8Problem: RelaydError | undefined;
+  let problem: RelaydError | undefined;
+  // Inflated to the end even after a problem: a gzip error or the size limit must still win.
+  for await (const chunk of chunks) {
+    if (utf8Problem !== undefined) continue;
+    utf8Problem = utf8.write(chunk);
+    if (utf8Problem !== undefined || problem !== undefined) continue;
+    problem = caught(() => scanner.write(chunk));
+  }
+  utf8Problem ??= utf8.end();
+  problem ??= caught(() => scanner.end());
+  const refusal = utf8Problem ?? problem ?? visitError;
+  if (refusal !== undefined) throw refusal;
+  return scanner.count;
+}
+
+function caught(scan: () => void): RelaydError | undefined {
+  try {
+    scan();
+    return undefined;
+  } catch (err) {
+    if (err instanceof RelaydError) return err;
+    throw err;
+  }
+}
+
+/** One envelope's JSON; a syntax error's position is made the body's. */
+function parseEnvelope(bytes: Buffer, position: number): unknown {
+  try {
+    return JSON.parse(isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'));
+  } catch (err) {
+    const message = (err as Error).message.replace(/at position (\d+)/, (_, at: string) => `at position ${position + Number(at)}`);
+    throw new RelaydError('RELAYD_BAD_JSON', message, { cause: err });
+  }
+}
+
 /** The body inflated by `gunzip` (sync or async) when it is gzip, as it is when it has no coding. */
 function inflate<T>(
   body: Uint8Array,
@@ -60,15 +194,20 @@ function inflate<T>(
   limits: DecodeLimits,
   gunzip: (body: Uint8Array, maxBytes: number) => T,
 ): T | Uint8Array {
+  return codingOf(body, contentEncoding, limits) === 'gzip' ? gunzip(body, limits.maxDecompressedBytes) : body;
+}
+
+/** A v1 push's coding; a plain body longer than the decompressed size limit is refused here. */
+function codingOf(body: Uint8Array, contentEncoding: string | undefined, limits: DecodeLimits): 'gzip' | 'identity' {
   const coding = normaliseContentEncoding(contentEncoding);
-  if (coding === 'gzip') return gunzip(body, limits.maxDecompressedBytes);
+  if (coding === 'gzip') return coding;
   if (coding !== 'identity') {
     throw new RelaydError('RELAYD_UNSUPPORTED_ENCODING', `"${contentEncoding}" on an API v1 push (expected gzip or none)`);
   }
   if (body.length > limits.maxDecompressedBytes) {
     throw new RelaydError('RELAYD_BODY_TOO_LARGE', `${body.length} bytes, limit is ${limits.maxDecompressedBytes}`);
   }
-  return body;
+  return coding;
 }
 
 function validateEnvelopes(parsed: unknown): V1Envelope[] {

@@ -33,18 +33,21 @@ export function sinksAt(digest: PushDigest, second: number): MetricSinks {
 
 export function digestV1(envelopes: readonly V1Envelope[]): PushDigest {
   const digest: PushDigest = { seconds: {} };
-  for (const envelope of envelopes) {
-    const sinks = sinksAt(digest, Math.floor(Number(envelope.data.time) / 1e6));
-    if (envelope.type === 'AggregatedPoints') {
-      addAggregated(sinks, envelope.data.count ?? 0, envelope.data.values as unknown as AggregatedHttpValues);
-      continue;
-    }
-    // v1.ts validated the envelope; the transcoder maps Points' values to their k6 types.
-    const transcoded = v2SamplesFromV1(envelope as Parameters<typeof v2SamplesFromV1>[0]);
-    if (transcoded.kind !== 'samples') continue;
-    for (const sample of transcoded.samples) addValue(sinks, sample.metric, sample.type, sample.value);
-  }
+  for (const envelope of envelopes) addV1Envelope(digest, envelope);
   return digest;
+}
+
+/** digestV1 one envelope at a time: for ingest, which does not hold a large push's envelopes all at once. */
+export function addV1Envelope(digest: PushDigest, envelope: V1Envelope): void {
+  const sinks = sinksAt(digest, Math.floor(Number(envelope.data.time) / 1e6));
+  if (envelope.type === 'AggregatedPoints') {
+    addAggregated(sinks, envelope.data.count ?? 0, envelope.data.values as unknown as AggregatedHttpValues);
+    return;
+  }
+  // v1.ts validated the envelope; the transcoder maps Points' values to their k6 types.
+  const transcoded = v2SamplesFromV1(envelope as Parameters<typeof v2SamplesFromV1>[0]);
+  if (transcoded.kind !== 'samples') return;
+  for (const sample of transcoded.samples) addValue(sinks, sample.metric, sample.type, sample.value);
 }
 
 /** `count` requests of which k6 sent only min/max/avg per duration metric (§5.3). */

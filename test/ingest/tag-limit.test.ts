@@ -16,11 +16,12 @@ const tooMany = (where: RegExp) => (err: unknown) => isRelaydError(err) && err.c
 
 describe('tag limit', () => {
   it('takes v1 samples with up to the limit of tags, or none', () => {
-    checkV1Tags([point(undefined), point(0), point(3)], 3);
+    [point(undefined), point(0), point(3)].forEach((envelope, i) => checkV1Tags(envelope, i, 3));
   });
 
   it('refuses a v1 push naming the first sample over the limit', () => {
-    assert.throws(() => checkV1Tags([point(2), point(4), point(9)], 3), tooMany(/\[1\]\.data\.tags has 4 tags, limit 3/));
+    checkV1Tags(point(2), 0, 3);
+    assert.throws(() => checkV1Tags(point(4), 1, 3), tooMany(/\[1\]\.data\.tags has 4 tags, limit 3/));
   });
 
   it('refuses a v2 time series with more labels than the limit, naming it', () => {
