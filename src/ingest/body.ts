@@ -1,17 +1,29 @@
 // Reads a request body (chunked or with Content-Length) into one Buffer, refusing more than `maxBytes`
 // before buffering it.
+//
+// The body is copied into memory of its own as it comes, never held twice: k6 sends its pushes
+// chunked, with no length up front, and chunks joined at the end would cost twice the body for a
+// moment (64 MiB for a body at the 32 MiB limit). The memory is a resizable ArrayBuffer, grown in
+// place: its maximum is only reserved address space, and pages are committed as it grows. A body
+// alone in its ArrayBuffer can also be transferred to a validation thread (push-validator.ts).
+import { constants as bufferConstants } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { RelaydError } from '../errors.js';
+
+/** ES2024's resizable ArrayBuffer (Node 20 has it; the project's TypeScript lib is ES2023). */
+type ResizableArrayBuffer = ArrayBuffer & { resize(byteLength: number): void };
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableArrayBuffer;
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) throw new RelaydError('RELAYD_BODY_TOO_LARGE', `${declared} bytes declared, limit ${maxBytes}`);
-  const chunks: Buffer[] = [];
+  const memory = new ResizableArrayBuffer(0, { maxByteLength: Math.min(maxBytes, bufferConstants.MAX_LENGTH) });
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (size + chunk.length > maxBytes) throw new RelaydError('RELAYD_BODY_TOO_LARGE', `more than ${maxBytes} bytes`);
+    memory.resize(size + chunk.length);
+    chunk.copy(new Uint8Array(memory, size, chunk.length));
     size += chunk.length;
-    if (size > maxBytes) throw new RelaydError('RELAYD_BODY_TOO_LARGE', `more than ${maxBytes} bytes`);
-    chunks.push(chunk);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  return Buffer.from(memory, 0, size);
 }
