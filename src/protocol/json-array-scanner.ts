@@ -9,7 +9,6 @@
 // array or an element is longer than `maxElementBytes`. After a failure the scanner must not be fed.
 
 import { RelaydError } from '../errors.js';
-import { describe } from './json.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -200,23 +199,26 @@ export class JsonArrayScanner {
     return new RelaydError('RELAYD_BAD_V1_PAYLOAD', `[${this.#count}]: expected an envelope of at most ${this.#maxElementBytes} bytes, got more`);
   }
 
-  /** The document starts with something else than `[`: what it is, as far as one byte tells. */
+  /** The document starts with something else than `[`: what it is, as far as its first byte tells. */
   #notAnArray(chunk: Buffer, i: number): never {
     const byte = chunk[i]!;
-    const what = byte === OPEN_BRACE ? 'an object' : byte === QUOTE ? 'a string' : byte === 0x2d || (byte >= 0x30 && byte <= 0x39) ? 'a number' : undefined;
-    if (what === undefined) {
-      // null, true or false: JSON.parse on what the chunk holds says which, or what is wrong.
-      const word = chunk.subarray(i, i + 5).toString('latin1').replace(/[^a-z].*$/s, '');
-      if (word === 'null' || word === 'true' || word === 'false') throw notArray(describe(JSON.parse(word)));
-      throw this.#unexpected(byte, i);
-    }
-    throw notArray(what);
+    const what = NOT_ARRAYS.get(byte) ?? (byte === 0x2d || (byte >= 0x30 && byte <= 0x39) ? 'a number' : undefined);
+    throw what === undefined ? this.#unexpected(byte, i) : notArray(what);
   }
 
   #unexpected(byte: number, i: number): RelaydError {
     return syntax(`Unexpected token '${String.fromCharCode(byte)}' in JSON at position ${this.#offset + i}`);
   }
 }
+
+/** What a top-level value that is not an array is, by its first byte (json.ts's describe() names them so). */
+const NOT_ARRAYS = new Map([
+  [OPEN_BRACE, 'an object'],
+  [QUOTE, 'a string'],
+  [0x6e, 'null'],
+  [0x74, 'true'],
+  [0x66, 'false'],
+]);
 
 function syntax(detail: string): RelaydError {
   return new RelaydError('RELAYD_BAD_JSON', detail);

@@ -105,7 +105,7 @@ export async function walkV1Push(
       return envelopes.length;
     }
   }
-  return walkChunks(gzip ? gunzipChunks(body, limits.maxDecompressedBytes) : sliced(body), visit);
+  return walkV1Json(gzip ? gunzipChunks(body, limits.maxDecompressedBytes) : sliced(body), visit);
 }
 
 /** The inflated body, or undefined when it is larger than `maxBytes` but may be walked in chunks. */
@@ -135,8 +135,8 @@ function* sliced(body: Uint8Array): Generator<Buffer> {
 }
 const STREAM_SLICE_BYTES = 64 * 1024;
 
-/** The chunked walk: see the module's comment for which problem it reports. */
-async function walkChunks(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, visit: V1Visitor): Promise<number> {
+/** The chunked walk over a push's JSON, as it comes in chunks: see the module's comment for which problem it reports. */
+export async function walkV1Json(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, visit: V1Visitor): Promise<number> {
   let visitError: unknown;
   const scanner = new JsonArrayScanner(MAX_ENVELOPE_BYTES, (bytes, index, position) => {
     const envelope = parseEnvelope(bytes, position);
