@@ -4,6 +4,7 @@
 import {
   buildConfig,
   defaultsFile,
+  optionText,
   readConfigFile,
   readSavedToken,
   resolvedOrigins,
@@ -16,7 +17,8 @@ import {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function resolveArgv(argv: Readonly<Record<string, unknown>>, env: Env = process.env): ResolvedOptions {
-  const file = typeof argv.config === 'string' ? readConfigFile(argv.config) : null;
+  // A repeated --config (an array from yargs) reads the last, as a repeated option flag takes the last value.
+  const file = argv.config === undefined ? null : readConfigFile(optionText({ kind: 'file' }, argv.config));
   return resolveOptions({ defaults: defaultsFile(), login: readSavedToken(env), file, env, flags: argv });
 }
 

@@ -1,10 +1,9 @@
 // The admin API's messages: one schema each, the type derived from it. The daemon builds them
 // (admin-api.ts); `relayd status` and `relayd runs` check what they receive against the same schemas,
 // so a CLI and a daemon of different versions fail with a clear message instead of printing nonsense.
-// Times are ISO 8601 strings (UTC); counts are integers.
+// Times are ISO 8601 strings (UTC); counts are integers. Not exported by ingest/index.ts, which the
+// daemon loads: only the types are the daemon's.
 import { z } from 'zod';
-
-export const ADMIN_API_PREFIX = '/api/v1';
 
 const count = z.number().int().nonnegative();
 const time = z.iso.datetime();

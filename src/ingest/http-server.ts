@@ -9,7 +9,7 @@ import { RelaydError } from '../errors.js';
 import type { Health, IngestEndpoint, Logger, Metrics } from '../observe/index.js';
 import { RUN_ID_PATTERN } from '../queue/index.js';
 import type { AdminApi } from './admin-api.js';
-import { ADMIN_API_PREFIX } from './admin-messages.js';
+import { ADMIN_API_PREFIX } from './admin-path.js';
 import type { CloudApi } from './cloud-api.js';
 import { errorBody, sendError, sendJson } from './error-response.js';
 import type { RunnerAuth } from './runner-auth.js';

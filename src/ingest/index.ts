@@ -7,7 +7,7 @@ export type { CloudApiOptions } from './cloud-api.js';
 export { IngestServer } from './http-server.js';
 export { AdminApi } from './admin-api.js';
 export type { AdminApiOptions } from './admin-api.js';
-export { ADMIN_API_PREFIX, runListSchema, runViewSchema, statusSchema } from './admin-messages.js';
+export { ADMIN_API_PREFIX } from './admin-path.js';
 export type { RunList, RunView, StatusView } from './admin-messages.js';
 export { isOperatorCreate, k6Version, sanitizeCloudConfig, withOperatorSettings } from './cloud-config.js';
 export { RunnerAuth } from './runner-auth.js';

@@ -7,8 +7,9 @@
 // serialised across connections, so that a client reconnecting while its old connection still
 // writes cannot get a batch stored twice.
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { isRelaydError, RelaydError } from '../errors.js';
 import type { Logger, Metrics } from '../observe/index.js';
 import { STREAM_PATH } from '../protocol/index.js';
@@ -19,6 +20,11 @@ import type { RunCreation } from './run-creation.js';
 import type { RunnerAuth } from './runner-auth.js';
 import { StreamSession } from './stream-session.js';
 import type { UpstreamAuthorization } from './upstream-authorization.js';
+
+// ws is loaded with the first upgrade: a relayd fed over HTTP only never needs it (~3 MiB of RSS at
+// rest). It is required, not imported: synchronously, so that the upgrade is taken in the same tick
+// (the HTTP server leaves the socket without an 'error' listener until ws adds its own).
+const require = createRequire(import.meta.url);
 
 export interface WsStreamOptions {
   readonly runs: RunRegistry;
@@ -32,15 +38,22 @@ export interface WsStreamOptions {
 
 export class WsStream {
   readonly #options: WsStreamOptions;
-  readonly #server: WebSocketServer;
+  #server: WebSocketServer | undefined;
   readonly #sessions = new Set<StreamSession>();
   readonly #writes = new Map<string, Promise<unknown>>();
   #accepting = true;
 
   constructor(options: WsStreamOptions) {
     this.#options = options;
-    // No compression: a decompressed message could exceed the limit the client was held to.
-    this.#server = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxWsMessageBytes, perMessageDeflate: false });
+  }
+
+  #webSocketServer(): WebSocketServer {
+    if (this.#server === undefined) {
+      const ws = require('ws') as typeof import('ws');
+      // No compression: a decompressed message could exceed the limit the client was held to.
+      this.#server = new ws.WebSocketServer({ noServer: true, maxPayload: this.#options.limits.maxWsMessageBytes, perMessageDeflate: false });
+    }
+    return this.#server;
   }
 
   /** For the HTTP server's 'upgrade' event. */
@@ -54,7 +67,7 @@ export class WsStream {
       refuseUpgrade(socket, isRelaydError(err) ? err : new RelaydError('RELAYD_INTERNAL'));
       return;
     }
-    this.#server.handleUpgrade(req, socket, head, (ws) => {
+    this.#webSocketServer().handleUpgrade(req, socket, head, (ws) => {
       const session = new StreamSession(ws, req, {
         runs: this.#options.runs,
         creation: this.#options.creation,
@@ -93,7 +106,8 @@ export class WsStream {
     const idle = Promise.all([...this.#sessions].map((session) => session.idle()));
     await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     for (const session of this.#sessions) session.terminate();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const server = this.#server;
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 

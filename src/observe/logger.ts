@@ -1,7 +1,6 @@
 // The root logger: pino JSON lines. Redaction is set up once here so that no token can reach a log,
 // whatever a call site passes (headers objects, upstream requests, config).
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
 
 export type { Logger };
 
@@ -33,7 +32,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
-/** Human-readable lines for a terminal (redaction still applies: pino redacts before formatting). */
-export function terminalDestination(): DestinationStream {
+/**
+ * Human-readable lines for a terminal (redaction still applies: pino redacts before formatting).
+ * pino-pretty is loaded only then: a relayd run by systemd or docker logs JSON and never needs it.
+ */
+export async function terminalDestination(): Promise<DestinationStream> {
+  const { PinoPretty } = await import('pino-pretty');
   return PinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' });
 }

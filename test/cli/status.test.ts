@@ -8,7 +8,7 @@ import { filesBytes, procStatus } from '../helpers/footprint.js';
 import { eventually, RELAYD_BIN, spawnRelayd, tempDir, testOptions, type ChildRelayd } from '../helpers/relayd.js';
 import { unusedPort } from '../helpers/ports.js';
 import { ScriptedRunner } from '../helpers/runner.js';
-import { runListSchema, runViewSchema, statusSchema } from '../../src/ingest/index.js';
+import { runListSchema, runViewSchema, statusSchema } from '../../src/ingest/admin-messages.js';
 
 /** Runs the CLI without blocking the event loop (the in-test emulator must keep answering). */
 function relayd(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runListSchema } from '../../src/ingest/index.js';
+import { runListSchema } from '../../src/ingest/admin-messages.js';
 import { send, type SendResult } from '../emulator/send.js';
 import { sample, scrape } from '../helpers/prometheus.js';
 import { eventually, runView, useRelaydStack } from '../helpers/relayd.js';

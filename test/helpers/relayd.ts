@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { after, before } from 'node:test';
 import { buildConfig, loadDefaults, packageRoot } from '../../src/config/index.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
-import { runViewSchema, type RunView } from '../../src/ingest/index.js';
+import { runViewSchema, type RunView } from '../../src/ingest/admin-messages.js';
 import { createLogger } from '../../src/observe/index.js';
 import { CloudEmulator, type EmulatorOptions } from '../emulator/emulator.js';
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { CloudEmulator } from '../emulator/emulator.js';
 import { eventually, runView, spawnRelayd, startInProcess, tempDir, testOptions } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
-import { runListSchema, runViewSchema, statusSchema } from '../../src/ingest/index.js';
+import { runListSchema, runViewSchema, statusSchema } from '../../src/ingest/admin-messages.js';
 
 describe('admin API', () => {
   let cloud: CloudEmulator;

@@ -1,8 +1,12 @@
 // relayd's memory bounds, with wide margins (the tight figures are bench/footprint.bench.ts): a
-// relayd at rest runs no validation thread, and a decompression bomb gets its 413 (or 400) without
-// taking much more than the default --max-decompressed-size (64 MiB). Real child processes, read
-// through /proc: thread counts, and the peak RSS (VmHWM), so that nothing depends on timing.
+// relayd at rest has loaded none of the modules only some commands or requests need and runs no
+// validation thread, and a decompression bomb gets its 413 (or 400) without taking much more than the
+// default --max-decompressed-size (64 MiB). Real child processes, read through /proc: thread counts,
+// RSS and its peak (VmHWM), so that nothing depends on timing.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { snappyCompress } from '../../src/protocol/index.js';
@@ -15,6 +19,11 @@ import { ScriptedRunner } from '../helpers/runner.js';
 const MiB = 1024 * 1024;
 /** Twice the default decompressed size limit: what a bomb may make relayd take at most, with room. */
 const WIDE_BOUND = 128 * MiB;
+/** RSS at rest: the target is 70 MiB (bench/FOOTPRINT.md); this only catches a wide regression. */
+const REST_BOUND = 90 * MiB;
+/** Packages a relayd at rest must not have loaded: the CLI's (help text, admin answers), pretty logs for a terminal, the stream's WebSockets. */
+const NOT_AT_REST = ['yargs', 'cliui', 'string-width', 'zod', 'pino-pretty', 'ws'];
+const MODULE_LOG_HOOK = fileURLToPath(new URL('../helpers/module-log.mjs', import.meta.url));
 
 interface Relayd {
   readonly process: ChildRelayd;
@@ -61,6 +70,26 @@ describe('footprint', () => {
       await remove();
     }
     await cloud.close();
+  });
+
+  it('loads at rest none of what only some commands or requests need, and stays far below 90 MiB', async () => {
+    const data = await tempDir();
+    const moduleLog = join(data.path, 'modules.txt');
+    const plain = { listen: '127.0.0.1:0', upstream: cloud.url, 'data-dir': join(data.path, 'store') };
+    const relayd = await spawnRelayd(plain, { NODE_OPTIONS: `--import ${MODULE_LOG_HOOK}`, RELAYD_MODULE_LOG: moduleLog });
+    started.push({ relayd, remove: data.remove });
+    const loaded = (await readFile(moduleLog, 'utf8')).split('\n');
+    assert.ok(loaded.some((url) => url.endsWith('/cli/main.js') || url.endsWith('/cli/main.ts')), 'the log has the modules relayd loaded');
+    const packages = new Set(loaded.map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name) => name !== undefined));
+    assert.ok(packages.has('pino'), `the log has the packages relayd loaded: ${[...packages].join(', ')}`);
+    assert.deepEqual(NOT_AT_REST.filter((name) => packages.has(name)), [], 'loaded at rest');
+
+    // RSS of one without the hook (which runs a thread of its own).
+    const bareData = await tempDir();
+    const bare = await spawnRelayd({ ...plain, 'data-dir': bareData.path });
+    started.push({ relayd: bare, remove: bareData.remove });
+    const rss = procStatus(bare.child.pid!, 'VmRSS');
+    assert.ok(rss < REST_BOUND, `RSS at rest ${(rss / MiB).toFixed(1)} MiB`);
   });
 
   it('starts no validation thread until the first v1 push', async () => {

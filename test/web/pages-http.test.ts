@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { runViewSchema } from '../../src/ingest/index.js';
+import { runViewSchema } from '../../src/ingest/admin-messages.js';
 import { MAX_EVENT_STREAMS, type RunSnapshot, type RunUpdate } from '../../src/web/index.js';
 import { send } from '../emulator/send.js';
 import { eventually, useRelaydStack } from '../helpers/relayd.js';

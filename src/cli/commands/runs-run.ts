@@ -1,6 +1,7 @@
 // The work of `relayd runs [ID]`.
 import { z } from 'zod';
-import { ADMIN_API_PREFIX, runListSchema, runViewSchema, type RunView } from '../../ingest/index.js';
+import { runListSchema, runViewSchema, type RunView } from '../../ingest/admin-messages.js';
+import { ADMIN_API_PREFIX } from '../../ingest/admin-path.js';
 import { asClient, CLIENT_EXIT, daemonUrl, getJson } from '../daemon-client.js';
 import { formatBytes, formatTable } from '../table.js';
 

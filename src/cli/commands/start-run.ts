@@ -7,7 +7,7 @@ import { releaseYoungGeneration } from '../young-generation.js';
 export async function runStart(argv: Record<string, unknown>): Promise<number> {
   const config = configFromArgv(argv);
   // JSON lines for journald, docker logs and log shippers; readable lines for a person at a terminal.
-  const logger = createLogger(config.logLevel, process.stdout.isTTY ? terminalDestination() : undefined);
+  const logger = createLogger(config.logLevel, process.stdout.isTTY ? await terminalDestination() : undefined);
   // Signals are handled from before the start: one that comes while the store opens (counting or
   // repairing a big store takes a while) stops relayd cleanly once it is up, with exit status 0,
   // instead of Node's default of dying by the signal.

@@ -7,9 +7,12 @@ export function startCommand(defaults: Record<string, string>): CommandModule<ob
     command: 'start',
     describe: 'Run the relay in the foreground (logs JSON lines to stdout; readable lines on a terminal)',
     builder: (yargs) => withDaemonOptions(yargs, defaults),
-    handler: async (argv) => {
-      const { runStart } = await import('./start-run.js');
-      process.exitCode = await runStart(argv);
-    },
+    handler: runStartCommand,
   };
+}
+
+/** `relayd start` with its flags parsed, by yargs or without it (main.ts). */
+export async function runStartCommand(flags: Record<string, unknown>): Promise<void> {
+  const { runStart } = await import('./start-run.js');
+  process.exitCode = await runStart(flags);
 }

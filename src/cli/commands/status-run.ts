@@ -1,5 +1,6 @@
 // The work of `relayd status`.
-import { ADMIN_API_PREFIX, statusSchema, type StatusView } from '../../ingest/index.js';
+import { statusSchema, type StatusView } from '../../ingest/admin-messages.js';
+import { ADMIN_API_PREFIX } from '../../ingest/admin-path.js';
 import { asClient, CLIENT_EXIT, daemonUrl, getJson } from '../daemon-client.js';
 import { formatAge, formatBytes, formatTable } from '../table.js';
 
