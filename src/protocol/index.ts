@@ -2,7 +2,7 @@
 // sends (§3 create, §4 v1 push, §6 v2 push, §7 finish). No I/O besides zlib.
 
 export { type DecodeLimits, gunzipBounded } from './compression.js';
-export { snappyCompress, snappyUncompressBounded, snappyUncompressBoundedOffThread } from './snappy.js';
+export { snappyCompress, snappyUncompressBounded } from './snappy.js';
 export { RunStatus, type RunStatusCode, isRunStatus } from './run-status.js';
 export { type CreateTestRun, type FinishTestRun, decodeCreateBody, decodeFinishBody } from './test-run.js';
 export { MultipartCreateScanner, isMultipartForm, isTarHeader } from './multipart-create.js';

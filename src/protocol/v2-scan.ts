@@ -14,7 +14,7 @@
 // one protobufjs decodes.
 import { RelaydError } from '../errors.js';
 import { type DecodeLimits, normaliseContentEncoding } from './compression.js';
-import { snappyUncompressBoundedOffThread } from './snappy.js';
+import { snappyUncompressBounded } from './snappy.js';
 
 const VARINT = 0;
 const FIXED64 = 1;
@@ -66,7 +66,7 @@ export async function scanV2Push(
   if (normaliseContentEncoding(contentEncoding) !== 'snappy') {
     throw new RelaydError('RELAYD_UNSUPPORTED_ENCODING', `"${contentEncoding ?? ''}" on an API v2 push (expected snappy)`);
   }
-  const pb = await snappyUncompressBoundedOffThread(body, limits.maxDecompressedBytes);
+  const pb = snappyUncompressBounded(body, limits.maxDecompressedBytes);
   return { ...scanMetricSet(pb, expectedRunId), pb };
 }
 

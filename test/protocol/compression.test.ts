@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { gunzipBounded, snappyCompress, snappyUncompressBounded, snappyUncompressBoundedOffThread } from '../../src/protocol/index.js';
+import { gunzipBounded, snappyCompress, snappyUncompressBounded } from '../../src/protocol/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -32,11 +32,7 @@ describe('gunzipBounded', () => {
   });
 });
 
-// Both decompressors (the event loop's and the thread pool's) make the same decisions.
-const SNAPPY_DECODERS = [
-  ['snappyUncompressBounded', async (body: Uint8Array, max: number) => snappyUncompressBounded(body, max)],
-  ['snappyUncompressBoundedOffThread', snappyUncompressBoundedOffThread],
-] as const;
+const SNAPPY_DECODERS = [['snappyUncompressBounded', async (body: Uint8Array, max: number) => snappyUncompressBounded(body, max)]] as const;
 
 for (const [name, uncompress] of SNAPPY_DECODERS) {
   describe(`snappy block format: ${name}`, () => {
