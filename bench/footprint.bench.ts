@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { snappyCompress } from '../src/protocol/index.js';
 import { send } from '../test/emulator/send.js';
 import { procStatus, resetPeakRss } from '../test/helpers/footprint.js';
-import { v1Body } from './payloads.js';
+import { densestV2Body, v1Body } from './payloads.js';
 import { figure, type Figure, type ScenarioResult } from './report.js';
 import { type BenchSettings, runIfEntryPoint, type Scenario } from './scenario.js';
 import { CREATE_BODY, startEmulator } from './stack.js';
@@ -29,7 +29,8 @@ const REQUEST_TARGET_MIB = 64;
 interface Request {
   readonly name: string;
   readonly protocol: 'v1' | 'v2';
-  readonly body: Buffer;
+  /** A function of the run's id for a body that must carry it (a valid v2 push). */
+  readonly body: Buffer | ((runId: string) => Buffer);
   /** The status relayd must answer: a figure of a request that went another way would mislead. */
   readonly status: number;
 }
@@ -53,7 +54,8 @@ function requests(): Request[] {
   const limitV1 = v1Body({ requests: 74_000, seed: 9, startMicros: Date.UTC(2026, 0, 1) * 1000 });
   return [
     { name: '1 GiB gzip bomb (1024 members of 1 MiB of zeros)', protocol: 'v1', body: Buffer.concat(Array<Buffer>(1024).fill(gzipSync(Buffer.alloc(MiB), { level: 9 }))), status: 413 },
-    { name: 'snappy block of 63 MiB of zeros (not protobuf)', protocol: 'v2', body: snappyCompress(Buffer.alloc(63 * MiB)), status: 400 },
+    { name: 'snappy block just under the v2 limit (16 MiB of zeros, not protobuf)', protocol: 'v2', body: snappyCompress(Buffer.alloc(16 * MiB - 1024)), status: 400 },
+    { name: 'largest real v2 push (1000 dense trend series, 3 buckets)', protocol: 'v2', body: (runId) => densestV2Body(runId).body, status: 200 },
     { name: 'snappy header declaring 1 GiB', protocol: 'v2', body: Buffer.from([0x80, 0x80, 0x80, 0x80, 0x04, 0x00]), status: 413 },
     { name: 'max-size body (32 MiB, not gzip)', protocol: 'v1', body: randomBytes(32 * MiB - 1024), status: 400 },
     { name: 'JSON of 63 MiB that is not v1 (one long string)', protocol: 'v1', body: gzipSync(`["${'x'.repeat(63 * MiB)}"]`), status: 400 },
@@ -83,7 +85,7 @@ async function rise(relayd: RelaydChild, runId: string, request: Request): Promi
   const before = procStatus(relayd.pid, 'VmRSS');
   const response = await send(`${relayd.url}/${request.protocol}/metrics/${runId}`, {
     headers: { authorization: 'Token bench', 'user-agent': 'k6cloud/0.48.0', ...(request.protocol === 'v1' ? V1_HEADERS : V2_HEADERS) },
-    body: request.body,
+    body: typeof request.body === 'function' ? request.body(runId) : request.body,
     framing: 'chunked',
   });
   if (response.status !== request.status) throw new Error(`${request.name}: HTTP ${response.status}, expected ${request.status}: ${response.body.toString()}`);

@@ -247,6 +247,30 @@ export function buildMetricSet(options: MetricSetOptions): MetricSet {
   return { testRunId: options.testRunId, aggregationPeriod: 3, metrics: [...metrics.values()] };
 }
 
+/**
+ * The largest v2 request a real k6 makes, by the README's reckoning: 1000 trend series (k6's
+ * maxTimeSeriesInBatch) with three buckets flushed together, each histogram with every bucket from
+ * 1 ms to 60 s (indices 506..2532, §6.4) counted, counts up to 16,383 (two-byte varints).
+ */
+export function densestV2Body(testRunId: string): PushBody {
+  const random = seededRandom(11);
+  const first = 506;
+  const last = 2532;
+  const bucket = Math.floor(Date.UTC(2026, 0, 1) / 3000) * 3;
+  const timeSeries: TimeSeries[] = Array.from({ length: 1000 }, (_, series) => ({
+    labels: labelsOf({ ...endpointTags(series) }),
+    trendHdrSamples: {
+      values: [0, 1, 2].map((flushed): TrendHdrValue => {
+        const counters = Array.from({ length: last - first + 1 }, () => 1 + Math.floor(random() * 16_383));
+        const count = counters.reduce((sum, n) => sum + n, 0);
+        return { time: { seconds: bucket + 3 * flushed }, counters, spans: [{ offset: first, length: counters.length }], sum: count * 120, count, minValue: 1, maxValue: 60_000, minResolution: 0.001 };
+      }),
+    },
+  }));
+  const raw = encodeMetricSet({ testRunId, aggregationPeriod: 3, metrics: [{ name: 'http_req_duration', type: MetricType.Trend, timeSeries }] });
+  return { body: snappyCompress(raw), rawBytes: raw.length, samples: 3000, values: 3000 };
+}
+
 export interface PushBody {
   /** As sent on the wire (snappy or gzip). */
   readonly body: Buffer;

@@ -26,6 +26,8 @@ export interface Config {
     /** A multipart create: the test archive k6 cloud run --local-execution uploads. */
     readonly maxCreateBytes: number;
     readonly maxDecompressedBytes: number;
+    /** An API v2 push: its snappy block is decompressed whole, so this bounds memory, not only CPU. */
+    readonly maxV2DecompressedBytes: number;
     readonly maxHeaderBytes: number;
     /** Tags of one v1 sample, labels of one v2 time series, tags of one streamed sample. */
     readonly maxTags: number;
@@ -187,6 +189,7 @@ export function buildConfig(raw: RawOptions, origins?: Readonly<Record<string, s
       maxBodyBytes: v['max-body-size'] as number,
       maxCreateBytes: v['max-create-size'] as number,
       maxDecompressedBytes: v['max-decompressed-size'] as number,
+      maxV2DecompressedBytes: v['max-v2-decompressed-size'] as number,
       maxHeaderBytes: v['max-header-size'] as number,
       maxTags: v['max-tags'] as number,
       maxWsMessageBytes: v['max-ws-message-size'] as number,

@@ -30,6 +30,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'max-body-size', kind: 'size', describe: 'Largest request body accepted from a runner, as received' },
   { name: 'max-create-size', kind: 'size', describe: 'Largest multipart create (k6 cloud run --local-execution: the test archive), streamed to disk, never held in memory' },
   { name: 'max-decompressed-size', kind: 'size', describe: 'Largest body after decompression (decompression bombs stop here)' },
+  { name: 'max-v2-decompressed-size', kind: 'size', describe: 'Largest API v2 (protobuf) push after snappy decompression; a snappy block is held whole while it is checked' },
   { name: 'max-header-size', kind: 'size', describe: 'Largest total size of a request\'s headers (431 above it)' },
   { name: 'validation-threads', kind: 'threads', describe: 'Worker threads that parse and check API v1 push bodies; 0: on the event loop ("auto": one less than the cores, at most 4)' },
   { name: 'max-tags', kind: 'count', describe: 'Most tags (v1) or labels (v2) one sample or time series may carry' },

@@ -28,7 +28,13 @@ export interface CloudApiOptions {
   readonly runs: RunRegistry;
   /** Creates runs (the cloud's create, provisional ids, processing plans), for streams too. */
   readonly creation: RunCreation;
-  readonly limits: { readonly maxBodyBytes: number; readonly maxCreateBytes: number; readonly maxDecompressedBytes: number; readonly maxTags: number };
+  readonly limits: {
+    readonly maxBodyBytes: number;
+    readonly maxCreateBytes: number;
+    readonly maxDecompressedBytes: number;
+    readonly maxV2DecompressedBytes: number;
+    readonly maxTags: number;
+  };
   /** Decodes and checks push bodies (on worker threads unless configured with none). */
   readonly validator: PushValidator;
   readonly logger: Logger;
@@ -85,10 +91,11 @@ export class CloudApi {
     let bytes = 0;
     try {
       this.#checkRun(runId);
-      const { limits } = this.#options;
-      const read = await readBody(req, limits.maxBodyBytes);
+      const { maxBodyBytes, maxDecompressedBytes, maxV2DecompressedBytes, maxTags } = this.#options.limits;
+      const read = await readBody(req, maxBodyBytes);
       bytes = read.byteLength;
       const encoding = req.headers['content-encoding'];
+      const limits = { maxDecompressedBytes: protocol === 'v2' ? maxV2DecompressedBytes : maxDecompressedBytes, maxTags };
       const checked = await this.#options.validator.check({ protocol, runId, body: read, contentEncoding: encoding, limits }, { transferBody: true });
       samples = checked.samples;
       const run = await this.#runFor(runId);
