@@ -32,7 +32,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'max-decompressed-size', kind: 'size', describe: 'Largest body after decompression (decompression bombs stop here)' },
   { name: 'max-v2-decompressed-size', kind: 'size', describe: 'Largest API v2 (protobuf) push after snappy decompression; a snappy block is held whole while it is checked' },
   { name: 'max-header-size', kind: 'size', describe: 'Largest total size of a request\'s headers (431 above it)' },
-  { name: 'validation-threads', kind: 'threads', describe: 'Worker threads that parse and check API v1 push bodies; 0: on the event loop ("auto": one less than the cores, at most 4)' },
+  { name: 'validation-threads', kind: 'threads', describe: 'Worker threads that parse and check push bodies (v1 JSON, v2 MetricSets); 0: on the event loop ("auto": one less than the cores, at most 4)' },
   { name: 'max-tags', kind: 'count', describe: 'Most tags (v1) or labels (v2) one sample or time series may carry' },
   { name: 'max-ws-message-size', kind: 'size', describe: 'Largest WebSocket message accepted on the stream endpoint' },
   { name: 'max-disk', kind: 'quota', describe: 'Disk quota of the store; at it, pushes get 503 + Retry-After ("auto": min(10GiB, 90% of the free space at start))' },

@@ -1,12 +1,15 @@
-// What a validation task carries, and how an API v1 push is validated wherever that runs (a
-// validation thread or the event loop): the protocol's checks, the tag limit and the results digest,
-// envelope by envelope, so that a large push is never held parsed all at once (protocol/v1.ts).
+// What a validation task carries, and how a push is validated wherever that runs (a validation
+// thread or the event loop): the protocol's checks, the tag limit and the results digest. A v1 push
+// envelope by envelope, so that a large push is never held parsed all at once (protocol/v1.ts); a
+// v2 push's MetricSet once decompressed (on the event loop: protocol/v2-body.ts).
 // Imported by the validation threads, so it imports nothing that loads the snappy binding (see
-// protocol/snappy.ts): v1.ts directly, not the protocol barrel.
+// protocol/snappy.ts): v1.ts and v2-scan.ts directly, not the protocol barrel.
 import type { PushProtocol } from '../queue/index.js';
 import { walkV1Push } from '../protocol/v1.js';
+import { scanMetricSet } from '../protocol/v2-scan.js';
 import { addV1Envelope, type PushDigest } from '../results/digest.js';
-import { checkV1Tags } from './tag-limit.js';
+import { digestMetricSet } from '../results/v2-digest.js';
+import { checkV1Tags, checkV2Labels } from './tag-limit.js';
 
 export interface ValidationLimits {
   readonly maxDecompressedBytes: number;
@@ -22,11 +25,31 @@ export interface PushToValidate {
   readonly limits: ValidationLimits;
 }
 
+/** A v2 push as a validation thread takes it: its MetricSet, decompressed (and transferred) by the event loop. */
+export interface MetricSetToValidate {
+  readonly protocol: 'v2';
+  readonly runId: string;
+  readonly metricSet: Uint8Array;
+  readonly maxTags: number;
+}
+
+export interface Validated {
+  readonly samples: number;
+  readonly digest: PushDigest;
+}
+
+/** The MetricSet's value count and its results digest; a RelaydError refuses it. */
+export function validateMetricSet(task: MetricSetToValidate): Validated {
+  const { samples, mostLabels } = scanMetricSet(task.metricSet, task.runId);
+  checkV2Labels(mostLabels, task.maxTags);
+  return { samples, digest: digestMetricSet(task.metricSet) };
+}
+
 /** The push's sample count (its envelopes) and its results digest; a RelaydError refuses it. */
 export async function validateV1Push(
   push: PushToValidate,
   inflateWhole?: Parameters<typeof walkV1Push>[4],
-): Promise<{ readonly samples: number; readonly digest: PushDigest }> {
+): Promise<Validated> {
   const digest: PushDigest = { seconds: {} };
   const samples = await walkV1Push(
     push.body,

@@ -10,7 +10,8 @@ export { type OrchestratorEvent, decodeEventsBody } from './orchestrator-events.
 export { type V1Envelope, decodeV1Push } from './v1.js';
 export { decodeMetricSet, decodeV2Push, encodeMetricSet } from './v2.js';
 export { rewriteTestRunId } from './v2-rewrite.js';
-export { scanMetricSet, scanV2Push, type V2Scan } from './v2-scan.js';
+export { scanMetricSet, type V2Scan } from './v2-scan.js';
+export { decompressV2Push, scanV2Push } from './v2-body.js';
 export {
   ACK,
   BATCH,

@@ -12,9 +12,9 @@
 // - every TimeSeries sets exactly the `samples` member of its metric's type; every label has a name.
 // Nested messages of the values (Timestamp, BucketSpan) are walked too, so a body this accepts is
 // one protobufjs decodes.
+//
+// Pure: the validation threads import it (the snappy decompression before it is v2-body.ts's).
 import { RelaydError } from '../errors.js';
-import { type DecodeLimits, normaliseContentEncoding } from './compression.js';
-import { snappyUncompressBounded } from './snappy.js';
 
 const VARINT = 0;
 const FIXED64 = 1;
@@ -54,20 +54,6 @@ export interface V2Scan {
   readonly samples: number;
   /** The largest label count of any time series, and where it is (for the tag limit). */
   readonly mostLabels: { readonly count: number; readonly at: string };
-}
-
-/** The scan, and the decompressed MetricSet it walked (`pb`: the run results read it again, not the body). */
-export async function scanV2Push(
-  body: Uint8Array,
-  contentEncoding: string | undefined,
-  expectedRunId: string,
-  limits: DecodeLimits,
-): Promise<V2Scan & { readonly pb: Uint8Array }> {
-  if (normaliseContentEncoding(contentEncoding) !== 'snappy') {
-    throw new RelaydError('RELAYD_UNSUPPORTED_ENCODING', `"${contentEncoding ?? ''}" on an API v2 push (expected snappy)`);
-  }
-  const pb = snappyUncompressBounded(body, limits.maxDecompressedBytes);
-  return { ...scanMetricSet(pb, expectedRunId), pb };
 }
 
 export function scanMetricSet(pb: Uint8Array, expectedRunId: string): V2Scan {

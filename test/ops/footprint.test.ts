@@ -94,7 +94,7 @@ describe('footprint', () => {
     assert.ok(rss < REST_BOUND, `RSS at rest ${(rss / MiB).toFixed(1)} MiB`);
   });
 
-  it('starts no validation thread until the first v1 push', async () => {
+  it('starts no validation thread until the first push', async () => {
     const threaded = await relaydWith({ 'validation-threads': '2' }, 'v1');
     const onLoop = await relaydWith({ 'validation-threads': '0' }, 'v1');
     assert.equal(procStatus(threaded.pid, 'Threads'), procStatus(onLoop.pid, 'Threads'), 'at rest, as many threads as with validation on the event loop');
@@ -103,7 +103,7 @@ describe('footprint', () => {
     assert.equal((await threaded.runner.push()).status, 200);
     assert.equal((await onLoop.runner.push()).status, 200);
     const grew = { threaded: procStatus(threaded.pid, 'Threads') - atRest.threaded, onLoop: procStatus(onLoop.pid, 'Threads') - atRest.onLoop };
-    assert.equal(grew.threaded - grew.onLoop, 2, `the two validation threads started with the first v1 push (${JSON.stringify(grew)})`);
+    assert.equal(grew.threaded - grew.onLoop, 2, `the two validation threads started with the first push (${JSON.stringify(grew)})`);
   });
 
   it('refuses a 1 GiB gzip bomb and a snappy bomb with 413, taking at most about the limit', async () => {

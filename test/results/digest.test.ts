@@ -98,13 +98,19 @@ describe('push digests', () => {
       }
     });
 
-    it('v2: a digest made later from the bytes validation decompressed, as from the stored body', async () => {
+    it('v2: the thread hands back the digest of the MetricSet the event loop decompressed, as from the stored body', async () => {
+      const onLoop = new PushValidator(0);
       for (const request of loadFixture('v2').filter((r) => r.route.kind === 'v2-push')) {
         const limits = { maxDecompressedBytes: 1 << 26, maxTags: 64 };
         const push = { protocol: 'v2' as const, runId: '1234', body: request.body, contentEncoding: 'snappy', limits };
-        const { digest } = await validator.check(push);
-        assert.equal(typeof digest, 'function', 'walked after the ack, not during validation');
-        assert.deepEqual(typeof digest === 'function' ? digest() : digest, digestItem(pushItem('v2', request.body, request.headers)), request.name);
+        const expected = digestItem(pushItem('v2', request.body, request.headers));
+        const threaded = await validator.check(push);
+        assert.equal(typeof threaded.digest, 'object', 'made on the thread, with the checks');
+        assert.deepEqual(threaded.digest, expected, request.name);
+        assert.equal(threaded.body, request.body, 'the body to store is the one received, compressed');
+        const { digest } = await onLoop.check(push);
+        assert.equal(typeof digest, 'function', 'without threads: walked after the ack, not during validation');
+        assert.deepEqual(typeof digest === 'function' ? digest() : digest, expected, request.name);
       }
     });
   });
