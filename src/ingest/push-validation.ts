@@ -35,21 +35,31 @@ export interface MetricSetToValidate {
 
 export interface Validated {
   readonly samples: number;
-  readonly digest: PushDigest;
+  /** Absent when the results cannot read the push (below): the engine then logs it and leaves it out. */
+  readonly digest: PushDigest | undefined;
 }
 
-/** The MetricSet's value count and its results digest; a RelaydError refuses it. */
+/**
+ * The MetricSet's value count and its results digest; a RelaydError refuses it. A MetricSet the
+ * scan accepts but whose histograms do not add up (spans that cover more or fewer counts than it
+ * lists: never from k6) is still accepted and forwarded, as the cloud's decoder takes it; only the
+ * local results leave it out.
+ */
 export function validateMetricSet(task: MetricSetToValidate): Validated {
   const { samples, mostLabels } = scanMetricSet(task.metricSet, task.runId);
   checkV2Labels(mostLabels, task.maxTags);
-  return { samples, digest: digestMetricSet(task.metricSet) };
+  try {
+    return { samples, digest: digestMetricSet(task.metricSet) };
+  } catch {
+    return { samples, digest: undefined };
+  }
 }
 
 /** The push's sample count (its envelopes) and its results digest; a RelaydError refuses it. */
 export async function validateV1Push(
   push: PushToValidate,
   inflateWhole?: Parameters<typeof walkV1Push>[4],
-): Promise<Validated> {
+): Promise<{ readonly samples: number; readonly digest: PushDigest }> {
   const digest: PushDigest = { seconds: {} };
   const samples = await walkV1Push(
     push.body,

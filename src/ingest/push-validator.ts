@@ -65,7 +65,7 @@ export class PushValidator {
   async check(
     push: PushToValidate,
     { transferBody = false } = {},
-  ): Promise<{ readonly samples: number; readonly digest: DigestSource; readonly body: Uint8Array }> {
+  ): Promise<{ readonly samples: number; readonly digest: DigestSource | undefined; readonly body: Uint8Array }> {
     if (push.protocol === 'v2') {
       const pb = decompressV2Push(push.body, push.contentEncoding, push.limits);
       if (this.threads === 0) {

@@ -11,7 +11,7 @@ import { type MetricSetToValidate, type PushToValidate, validateMetricSet, valid
 
 /** `digest`: the push's values summed for the run's results (src/results), made here while it is parsed. */
 export type ValidationOutcome =
-  | { readonly samples: number; readonly digest: PushDigest; readonly body?: Uint8Array }
+  | { readonly samples: number; readonly digest: PushDigest | undefined; readonly body?: Uint8Array }
   | { readonly code: ErrorCode; readonly detail: string | undefined };
 
 // A body parsed whole is inflated synchronously: the thread has nothing else to do. A large one is

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeSpans } from '../../src/aggregate/histogram.js';
 import { PushValidator } from '../../src/ingest/push-validator.js';
-import { decodeMetricSet, encodeMetricSet, snappyUncompressBounded } from '../../src/protocol/index.js';
+import { decodeMetricSet, encodeMetricSet, snappyCompress, snappyUncompressBounded } from '../../src/protocol/index.js';
 import { digestItem } from '../../src/results/item-digest.js';
 import { sinksAt, type PushDigest } from '../../src/results/digest.js';
 import { digestMetricSet } from '../../src/results/v2-digest.js';
@@ -113,6 +113,27 @@ describe('push digests', () => {
         assert.deepEqual(typeof digest === 'function' ? digest() : digest, expected, request.name);
       }
     });
+  });
+
+  it('v2: a MetricSet whose histogram does not add up is accepted, without a digest', async () => {
+    const capture = loadFixture('v2').find((r) => r.route.kind === 'v2-push')!;
+    const metricSet = decodeMetricSet(snappyUncompressBounded(capture.body, 1 << 24));
+    const trend = metricSet.metrics.flatMap((metric) => metric.timeSeries).find((series) => series.trendHdrSamples)!;
+    const value = trend.trendHdrSamples!.values[0]!;
+    value.spans[0]!.length += 5; // covers five counts more than it lists
+    const body = snappyCompress(encodeMetricSet(metricSet));
+    const limits = { maxDecompressedBytes: 1 << 26, maxTags: 64 };
+    for (const threads of [0, 1]) {
+      const validator = new PushValidator(threads);
+      try {
+        const { samples, digest } = await validator.check({ protocol: 'v2', runId: metricSet.testRunId, body, contentEncoding: 'snappy', limits });
+        assert.ok(samples > 0, `threads ${threads}: accepted`);
+        if (threads === 1) assert.equal(digest, undefined, 'no digest from the thread');
+        else assert.throws(() => (typeof digest === 'function' ? digest() : undefined), RangeError, 'the digest after the ack fails, and the engine leaves it out');
+      } finally {
+        await validator.close();
+      }
+    }
   });
 
   it('v1 aggregated by k6 (AggregatedPoints): counts, average and extremes as k6 printed them', async () => {
