@@ -32,6 +32,13 @@ export function resolveValidationThreads(setting: number | 'auto'): number {
   return setting === 'auto' ? Math.min(MAX_AUTO_THREADS, Math.max(1, availableParallelism() - 1)) : setting;
 }
 
+/**
+ * A validation thread's semi-space. V8 grows it to 16 MiB under load (a young generation of 48 MiB:
+ * both semi-spaces and a large-object space of the same size), per thread, for no rate that the
+ * bench could measure (bench/README.md); with every isolate at 1 MiB, v1 ingest lost ~20 %.
+ */
+const VALIDATION_SEMI_SPACE_MIB = 8;
+
 type ValidationPool = Piscina<PushToValidate | MetricSetToValidate, ValidationOutcome>;
 
 async function startPool(threads: number): Promise<ValidationPool> {
@@ -39,7 +46,8 @@ async function startPool(threads: number): Promise<ValidationPool> {
   // stricterFIFO: by default piscina puts a task it could not hand to a busy thread back at the
   // tail of its queue, so under steady load some pushes waited 28-41 s for their acknowledgement
   // (memory bench) while later ones went first.
-  return new Piscina({ filename: WORKER_FILE.href, minThreads: threads, maxThreads: threads, stricterFIFO: true });
+  const resourceLimits = { maxYoungGenerationSizeMb: 3 * VALIDATION_SEMI_SPACE_MIB };
+  return new Piscina({ filename: WORKER_FILE.href, minThreads: threads, maxThreads: threads, stricterFIFO: true, resourceLimits });
 }
 
 export class PushValidator {

@@ -119,14 +119,14 @@ describe('push digests', () => {
     const capture = loadFixture('v2').find((r) => r.route.kind === 'v2-push')!;
     const metricSet = decodeMetricSet(snappyUncompressBounded(capture.body, 1 << 24));
     const trend = metricSet.metrics.flatMap((metric) => metric.timeSeries).find((series) => series.trendHdrSamples)!;
-    const value = trend.trendHdrSamples!.values[0]!;
-    value.spans[0]!.length += 5; // covers five counts more than it lists
+    const span = trend.trendHdrSamples!.values[0]!.spans![0]!;
+    span.length = (span.length ?? 0) + 5; // covers five counts more than it lists
     const body = snappyCompress(encodeMetricSet(metricSet));
     const limits = { maxDecompressedBytes: 1 << 26, maxTags: 64 };
     for (const threads of [0, 1]) {
       const validator = new PushValidator(threads);
       try {
-        const { samples, digest } = await validator.check({ protocol: 'v2', runId: metricSet.testRunId, body, contentEncoding: 'snappy', limits });
+        const { samples, digest } = await validator.check({ protocol: 'v2', runId: metricSet.testRunId ?? '', body, contentEncoding: 'snappy', limits });
         assert.ok(samples > 0, `threads ${threads}: accepted`);
         if (threads === 1) assert.equal(digest, undefined, 'no digest from the thread');
         else assert.throws(() => (typeof digest === 'function' ? digest() : undefined), RangeError, 'the digest after the ack fails, and the engine leaves it out');
