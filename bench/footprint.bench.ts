@@ -2,7 +2,7 @@
 // bare Node.js process (the floor); then how much one request raises it: bombs and malformed bodies
 // that must stop at their limits, the largest bodies the limits let through, and real pushes.
 // A rise is the peak RSS while relayd handles the request (VmHWM, reset just before) minus the RSS
-// before it. Every request but k6's first push is measured on a fresh relayd (default limits: 32 MiB
+// before it. Every request but k6's first push is measured on a fresh relayd (default limits: 16 MiB
 // body, 64 MiB decompressed) that took one v1 push, so that no rise depends on what the requests
 // before it left behind. The figures are the medians of BENCH_RUNS runs.
 //
@@ -57,7 +57,7 @@ function requests(): Request[] {
     { name: 'snappy block just under the v2 limit (16 MiB of zeros, not protobuf)', protocol: 'v2', body: snappyCompress(Buffer.alloc(16 * MiB - 1024)), status: 400 },
     { name: 'largest real v2 push (1000 dense trend series, 3 buckets)', protocol: 'v2', body: (runId) => densestV2Body(runId).body, status: 200 },
     { name: 'snappy header declaring 1 GiB', protocol: 'v2', body: Buffer.from([0x80, 0x80, 0x80, 0x80, 0x04, 0x00]), status: 413 },
-    { name: 'max-size body (32 MiB, not gzip)', protocol: 'v1', body: randomBytes(32 * MiB - 1024), status: 400 },
+    { name: 'max-size body (16 MiB, not gzip)', protocol: 'v1', body: randomBytes(16 * MiB - 1024), status: 400 },
     { name: 'JSON of 63 MiB that is not v1 (one long string)', protocol: 'v1', body: gzipSync(`["${'x'.repeat(63 * MiB)}"]`), status: 400 },
     { name: `largest real v1 push (${fullV1.samples} entries, ${(fullV1.rawBytes / MiB).toFixed(0)} MiB JSON)`, protocol: 'v1', body: fullV1.body, status: 200 },
     { name: `v1 push at the limit (${limitV1.samples} entries, ${(limitV1.rawBytes / MiB).toFixed(0)} MiB JSON)`, protocol: 'v1', body: limitV1.body, status: 200 },

@@ -10,7 +10,7 @@
 // The pool starts with the first push, not with relayd: a thread costs ~10 MiB of RSS, and a
 // relayd that sees nothing at all needs none.
 // A body that owns its memory (as ingest reads them, body.ts; as the snappy binding's copy is) is
-// transferred to the thread rather than copied: a 32 MiB body would otherwise be held twice while
+// transferred to the thread rather than copied: a 16 MiB body would otherwise be held twice while
 // it is validated.
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
