@@ -33,11 +33,10 @@ export function v2SamplesFromV1(envelope: V1Envelope): V1Transcoding {
       return { kind: 'samples', samples: [{ metric: envelope.metric, type, time, tags, value: envelope.data.value }] };
     }
     case 'Points': {
+      if (!pointsAreKnown(envelope.data.values)) return { kind: 'untranscodable', reason: 'unknown-points-metric' };
       const samples: V2Sample[] = [];
       for (const [metric, value] of Object.entries(envelope.data.values)) {
-        const type = POINTS_METRIC_TYPES.get(metric);
-        if (type === undefined) return { kind: 'untranscodable', reason: 'unknown-points-metric' };
-        samples.push({ metric, type, time, tags, value });
+        samples.push({ metric, type: POINTS_METRIC_TYPES.get(metric)!, time, tags, value });
       }
       return { kind: 'samples', samples };
     }
@@ -46,6 +45,17 @@ export function v2SamplesFromV1(envelope: V1Envelope): V1Transcoding {
   }
 }
 
-function isK6MetricType(type: string): type is K6MetricType {
+/** Whether every metric of a `Points` envelope's values is one k6 puts there (else it is not transcoded). */
+export function pointsAreKnown(values: Readonly<Record<string, number>>): boolean {
+  for (const metric in values) if (!POINTS_METRIC_TYPES.has(metric)) return false;
+  return true;
+}
+
+/** The k6 type of a metric of a `Points` envelope, once pointsAreKnown said it is one. */
+export function pointsMetricType(metric: string): K6MetricType {
+  return POINTS_METRIC_TYPES.get(metric)!;
+}
+
+export function isK6MetricType(type: string): type is K6MetricType {
   return type === 'counter' || type === 'gauge' || type === 'rate' || type === 'trend';
 }
