@@ -4,10 +4,11 @@
 // set of a metric. Runs after ingest validated the body (v2-scan.ts), so the wire is well-formed; a
 // surprise still only throws, never loops.
 //
-// It runs on the event loop for every v2 push, so it reads the buffer byte by byte like the
-// validation scan, with no call into a protobuf reader and no object per value: with protobufjs'
-// Reader it cost 3–5 ms per 1000-series push, as much as the rest of ingest, and halved the rate
-// at which relayd took a v2 backlog in (bench/README.md).
+// It runs for every v2 push (on a validation thread, or on the event loop after the ack when there
+// is none), so it reads the buffer byte by byte like the validation scan, with no call into a
+// protobuf reader and no object per value: with protobufjs' Reader it cost 3–5 ms per 1000-series
+// push, as much as the rest of ingest, and halved the rate at which relayd took a v2 backlog in
+// (bench/README.md).
 import { decodeSpans, MIN_RESOLUTION, type BucketCounts } from '../aggregate/histogram.js';
 import type { BucketSpan } from '../aggregate/types.js';
 import { sinksAt, type PushDigest } from './digest.js';
