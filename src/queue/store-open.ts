@@ -20,11 +20,11 @@ type Db = ClassicLevel<string, Uint8Array>;
 /**
  * LevelDB 1.20 (classic-level's) reads table files through mmap, up to 1000 of them, and keeps the
  * pages it read mapped, so counted in relayd's RSS, while a table sits in its table cache
- * (max_open_files - 10 tables). With the default 1000 a 1 GiB backlog's drain mapped ~650 MiB of
- * tables (RSS peak 1096 MiB); at 74, LevelDB's floor, the cache holds 64 tables of at most 2 MiB,
- * ~70 MiB mapped whatever the backlog (peak 513 MiB). Cost: a table evicted is reopened (open, mmap,
- * read its index) when read again; the drain measured 169 against 191 MiB/s in one pair, within the
- * noise of a shared machine (bench/README.md, issue 11).
+ * (max_open_files - 10 tables). With the default 1000 a 1 GiB backlog's drain mapped 525-790 MiB of
+ * tables (RSS peak 962-1196 MiB); at 74, LevelDB's floor, the cache holds 64 tables of at most
+ * 2 MiB: ~60-70 MiB mapped whatever the backlog (peak 475-513 MiB). Cost: an evicted table is
+ * reopened (open, mmap, read its index) when read again: +11% CPU per GiB drained (2 pairs), drain
+ * 169 against 195 MiB/s (medians of 3 pairs on a busy machine; bench/README.md, issue 11).
  */
 const STORE_OPTIONS = { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: 74 } as const;
 
