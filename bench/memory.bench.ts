@@ -23,7 +23,7 @@ import { type Figure, figure, type ScenarioResult, type SeriesPoint } from './re
 import { type BenchSettings, runIfEntryPoint, type Scenario } from './scenario.js';
 import { SinkUpstream } from './sink-upstream.js';
 import { startRelaydUnderTest } from './stack.js';
-import { MiB, median, summarise } from './stats.js';
+import { GiB, MiB, median, summarise } from './stats.js';
 
 /** k6 instances, one push in flight each, as k6 sends them. */
 const RUNS = 16;
@@ -91,10 +91,19 @@ async function runMemory(settings: BenchSettings): Promise<ScenarioResult> {
   const acks: Ack[] = [];
   let fill: LoadResult;
   let drainSeconds: number;
+  let drainCpuSeconds: number;
   let compaction: CompactionLog;
   const targets: PushTarget[] = stack.runIds.map((runId) => ({ runId, protocol: 'v1', bodies }));
-  /** Fills a backlog of `bytes` with the sink down, then brings it up and waits for every push. */
-  const fillAndDrain = async (bytes: number, filling: Phase, draining: Phase, afterFill?: () => Promise<void>): Promise<LoadResult> => {
+  /**
+   * Fills a backlog of `bytes` with the sink down, then brings it up and waits for every push; with
+   * relayd's CPU seconds (all threads) from the sink's return to the last delivery.
+   */
+  const fillAndDrain = async (
+    bytes: number,
+    filling: Phase,
+    draining: Phase,
+    afterFill?: () => Promise<void>,
+  ): Promise<{ load: LoadResult; drainCpuSeconds: number }> => {
     await sink.down();
     await sleep(1000);
     phase = filling;
@@ -109,22 +118,23 @@ async function runMemory(settings: BenchSettings): Promise<ScenarioResult> {
     await afterFill?.();
     phase = draining;
     settings.log('memory: draining');
+    const cpuBefore = relayd.cpu();
     await sink.up();
     const deadline = Date.now() + 1_800_000;
     while (sink.deliveries.length - deliveredBefore < load.operations) {
       if (Date.now() > deadline) throw new Error(`memory: ${sink.deliveries.length - deliveredBefore} of ${load.operations} pushes delivered after 30 min`);
       await sleep(50);
     }
-    return load;
+    return { load, drainCpuSeconds: relayd.cpu() - cpuBefore };
   };
   try {
     await fillAndDrain(SMALL_SHARE * targetBytes, 'small: filling', 'small: draining');
     acks.length = 0;
     const drainedBefore = sink.deliveries.length;
-    fill = await fillAndDrain(targetBytes, 'filling', 'draining', async () => {
+    ({ load: fill, drainCpuSeconds } = await fillAndDrain(targetBytes, 'filling', 'draining', async () => {
       phase = 'full, at rest';
       await sleep(REST_MS);
-    });
+    }));
     drainSeconds = (sink.deliveries.at(-1)!.at - sink.deliveries[drainedBefore]!.at) / 1000;
     phase = 'drained, at rest';
     await sleep(REST_MS);
@@ -138,7 +148,7 @@ async function runMemory(settings: BenchSettings): Promise<ScenarioResult> {
     await sink.down();
   }
   const drainedBytes = sink.deliveries.slice(-fill.operations).reduce((sum, delivery) => sum + delivery.bytes, 0);
-  return report(settings, { samples, heapSamples, fill, drainSeconds, acks, compaction, drainedBytes });
+  return report(settings, { samples, heapSamples, fill, drainSeconds, drainCpuSeconds, acks, compaction, drainedBytes });
 }
 
 interface Measurements {
@@ -146,6 +156,8 @@ interface Measurements {
   heapSamples: HeapSample[];
   fill: LoadResult;
   drainSeconds: number;
+  /** relayd's CPU (all threads) while draining: less sensitive than the drain's rate to a busy machine. */
+  drainCpuSeconds: number;
   drainedBytes: number;
   acks: Ack[];
   compaction: CompactionLog;
@@ -194,6 +206,10 @@ function report(settings: BenchSettings, m: Measurements): ScenarioResult {
       runs: [maxOf(atRest, (s) => s.storeMiB)],
     }),
     figure('drain to a bare sink', 'MiB/s', [m.drainedBytes / MiB / m.drainSeconds], { name: 'ingest while filling', runs: [fillMiBs] }),
+    figure('relayd CPU per GiB drained (all threads)', 'core-s', [m.drainCpuSeconds / (m.drainedBytes / GiB)], {
+      name: 'wall-clock s per GiB drained',
+      runs: [m.drainSeconds / (m.drainedBytes / GiB)],
+    }),
     figure('ack p99 while LevelDB compacts', 'ms', [summarise(during).p99], { name: 'ack p99 while it does not', runs: [summarise(outside).p99] }),
     figure('ack p50 while LevelDB compacts', 'ms', [summarise(during).p50], { name: 'ack p50 while it does not', runs: [summarise(outside).p50] }),
     ...heapFigures(m.heapSamples, rss(atRest), peakRss),

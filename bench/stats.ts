@@ -29,3 +29,4 @@ export function summarise(values: readonly number[]): LatencySummary {
 }
 
 export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;

@@ -17,6 +17,17 @@ import { takeCensus, type StoreCensus } from './census.js';
 
 type Db = ClassicLevel<string, Uint8Array>;
 
+/**
+ * LevelDB 1.20 (classic-level's) reads table files through mmap, up to 1000 of them, and keeps the
+ * pages it read mapped, so counted in relayd's RSS, while a table sits in its table cache
+ * (max_open_files - 10 tables). With the default 1000 a 1 GiB backlog's drain mapped 525-790 MiB of
+ * tables (RSS peak 962-1196 MiB); at 74, LevelDB's floor, the cache holds 64 tables of at most
+ * 2 MiB: ~60-70 MiB mapped whatever the backlog (peak 475-513 MiB). Cost: an evicted table is
+ * reopened (open, mmap, read its index) when read again: +11% CPU per GiB drained (2 pairs), drain
+ * 169 against 195 MiB/s (medians of 3 pairs on a busy machine; bench/README.md, issue 11).
+ */
+const STORE_OPTIONS = { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: 74 } as const;
+
 export type StoreRecovery =
   | { readonly kind: 'repaired'; readonly damage: string; readonly archived: string[] }
   | { readonly kind: 'moved-aside'; readonly damage: string; readonly repairFailure: string; readonly movedTo: string };
@@ -80,7 +91,7 @@ async function entries(dir: string): Promise<string[]> {
 }
 
 async function openAndCount(dir: string, createIfMissing: boolean): Promise<{ db: Db; census: StoreCensus }> {
-  const db: Db = new ClassicLevel(dir, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing });
+  const db: Db = new ClassicLevel(dir, { ...STORE_OPTIONS, createIfMissing });
   await db.open();
   try {
     return { db, census: await takeCensus(db) };
@@ -157,7 +168,7 @@ export async function openStore(dir: string, now: () => Date = () => new Date())
 export async function openExistingStore(dir: string): Promise<Db> {
   const names = await entries(dir);
   if (!names.some((name) => LEVELDB_FILE.test(name))) throw new StoreOpenError('missing', `no store in ${dir}`);
-  const db: Db = new ClassicLevel(dir, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
+  const db: Db = new ClassicLevel(dir, { ...STORE_OPTIONS, createIfMissing: false });
   try {
     await db.open();
   } catch (err) {

@@ -58,7 +58,7 @@ describe('systemd unit', { skip }, () => {
   it('runs hardened, as a dynamic user, configured from /etc/relayd, restarting on failure', () => {
     assert.deepEqual(directive(unit, 'DynamicUser'), ['yes']);
     assert.deepEqual(directive(unit, 'StateDirectory'), ['relayd']);
-    assert.deepEqual(directive(unit, 'Environment'), ['RELAYD_DATA_DIR=/var/lib/relayd']);
+    assert.deepEqual(directive(unit, 'Environment'), ['RELAYD_DATA_DIR=/var/lib/relayd', 'MALLOC_ARENA_MAX=2']);
     assert.deepEqual(directive(unit, 'ProtectSystem'), ['strict']);
     assert.deepEqual(directive(unit, 'NoNewPrivileges'), ['yes']);
     assert.deepEqual(directive(unit, 'RestrictAddressFamilies'), ['AF_INET AF_INET6 AF_UNIX']);
