@@ -19,43 +19,45 @@ const POINTS_METRIC_TYPES: ReadonlyMap<string, K6MetricType> = new Map<string, K
   ['iterations', 'counter'],
 ]);
 
-export type V1Transcoding =
-  | { kind: 'samples'; samples: V2Sample[] }
-  | { kind: 'untranscodable'; reason: 'aggregated-points' | 'unknown-metric-type' | 'unknown-points-metric' };
+export type UntranscodableReason = 'aggregated-points' | 'unknown-metric-type' | 'unknown-points-metric';
+
+export type V1Transcoding = { kind: 'samples'; samples: V2Sample[] } | { kind: 'untranscodable'; reason: UntranscodableReason };
 
 export function v2SamplesFromV1(envelope: V1Envelope): V1Transcoding {
   const time = Number(envelope.data.time);
   const tags = envelope.data.tags ?? {};
+  const samples: V2Sample[] = [];
+  const reason = forEachV1Value(envelope, (metric, type, value) => samples.push({ metric, type, time, tags, value }));
+  return reason === undefined ? { kind: 'samples', samples } : { kind: 'untranscodable', reason };
+}
+
+/**
+ * Each value of an envelope with its metric and k6 type, as v2SamplesFromV1 makes samples of them,
+ * without an object per value (the run results digest every value of every v1 push this way). An
+ * envelope that cannot be transcoded visits nothing and returns why.
+ */
+export function forEachV1Value(
+  envelope: V1Envelope,
+  visit: (metric: string, type: K6MetricType, value: number) => void,
+): UntranscodableReason | undefined {
   switch (envelope.type) {
     case 'Point': {
       const type = envelope.data.type;
-      if (!isK6MetricType(type)) return { kind: 'untranscodable', reason: 'unknown-metric-type' };
-      return { kind: 'samples', samples: [{ metric: envelope.metric, type, time, tags, value: envelope.data.value }] };
+      if (!isK6MetricType(type)) return 'unknown-metric-type';
+      visit(envelope.metric, type, envelope.data.value);
+      return undefined;
     }
     case 'Points': {
-      if (!pointsAreKnown(envelope.data.values)) return { kind: 'untranscodable', reason: 'unknown-points-metric' };
-      const samples: V2Sample[] = [];
-      for (const [metric, value] of Object.entries(envelope.data.values)) {
-        samples.push({ metric, type: POINTS_METRIC_TYPES.get(metric)!, time, tags, value });
-      }
-      return { kind: 'samples', samples };
+      const values = envelope.data.values;
+      for (const metric in values) if (!POINTS_METRIC_TYPES.has(metric)) return 'unknown-points-metric';
+      for (const metric in values) visit(metric, POINTS_METRIC_TYPES.get(metric)!, values[metric] as number);
+      return undefined;
     }
     case 'AggregatedPoints':
-      return { kind: 'untranscodable', reason: 'aggregated-points' };
+      return 'aggregated-points';
   }
 }
 
-/** Whether every metric of a `Points` envelope's values is one k6 puts there (else it is not transcoded). */
-export function pointsAreKnown(values: Readonly<Record<string, number>>): boolean {
-  for (const metric in values) if (!POINTS_METRIC_TYPES.has(metric)) return false;
-  return true;
-}
-
-/** The k6 type of a metric of a `Points` envelope, once pointsAreKnown said it is one. */
-export function pointsMetricType(metric: string): K6MetricType {
-  return POINTS_METRIC_TYPES.get(metric)!;
-}
-
-export function isK6MetricType(type: string): type is K6MetricType {
+function isK6MetricType(type: string): type is K6MetricType {
   return type === 'counter' || type === 'gauge' || type === 'rate' || type === 'trend';
 }

@@ -3,9 +3,10 @@
 //
 // The body is copied into memory of its own as it comes, never held twice: k6 sends its pushes
 // chunked, with no length up front, and chunks joined at the end would cost twice the body for a
-// moment, on top of the socket's chunks (freed only when V8 collects them). The memory is a resizable ArrayBuffer, grown in
-// place: its maximum is only reserved address space, and pages are committed as it grows. A body
-// alone in its ArrayBuffer can also be transferred to a validation thread (push-validator.ts).
+// moment, on top of the socket's chunks (freed only when V8 collects them). The memory is a
+// resizable ArrayBuffer, grown in place: its maximum is only reserved address space, and pages are
+// committed as it grows. A body alone in its ArrayBuffer can also be transferred to a validation
+// thread (push-validator.ts).
 import { constants as bufferConstants } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { RelaydError } from '../errors.js';

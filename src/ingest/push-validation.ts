@@ -46,13 +46,19 @@ export interface Validated {
  * local results leave it out.
  */
 export function validateMetricSet(task: MetricSetToValidate): Validated {
-  const { samples, mostLabels } = scanMetricSet(task.metricSet, task.runId);
-  checkV2Labels(mostLabels, task.maxTags);
+  const samples = checkMetricSet(task);
   try {
     return { samples, digest: digestMetricSet(task.metricSet) };
   } catch {
     return { samples, digest: undefined };
   }
+}
+
+/** The protocol's checks and the label limit of a MetricSet; its value count. */
+export function checkMetricSet({ metricSet, runId, maxTags }: MetricSetToValidate): number {
+  const { samples, mostLabels } = scanMetricSet(metricSet, runId);
+  checkV2Labels(mostLabels, maxTags);
+  return samples;
 }
 
 /** The push's sample count (its envelopes) and its results digest; a RelaydError refuses it. */

@@ -17,11 +17,10 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import { RelaydError } from '../errors.js';
-import { decompressV2Push, scanMetricSet } from '../protocol/index.js';
+import { decompressV2Push } from '../protocol/index.js';
 import type { DigestSource } from '../results/digest.js';
 import { digestMetricSet } from '../results/v2-digest.js';
-import { type MetricSetToValidate, type PushToValidate, validateV1Push } from './push-validation.js';
-import { checkV2Labels } from './tag-limit.js';
+import { checkMetricSet, type MetricSetToValidate, type PushToValidate, validateV1Push } from './push-validation.js';
 import type { ValidationOutcome } from './validation-worker.js';
 
 const MAX_AUTO_THREADS = 4;
@@ -76,12 +75,8 @@ export class PushValidator {
   ): Promise<{ readonly samples: number; readonly digest: DigestSource | undefined; readonly body: Uint8Array }> {
     if (push.protocol === 'v2') {
       const pb = decompressV2Push(push.body, push.contentEncoding, push.limits);
-      if (this.threads === 0) {
-        const { samples, mostLabels } = scanMetricSet(pb, push.runId);
-        checkV2Labels(mostLabels, push.limits.maxTags);
-        return { samples, digest: () => digestMetricSet(pb), body: push.body };
-      }
       const task: MetricSetToValidate = { protocol: 'v2', runId: push.runId, metricSet: pb, maxTags: push.limits.maxTags };
+      if (this.threads === 0) return { samples: checkMetricSet(task), digest: () => digestMetricSet(pb), body: push.body };
       return { ...(await this.#run(task, ownsItsMemory(pb))), body: push.body };
     }
     if (this.threads === 0) return { ...(await validateV1Push(push)), body: push.body };

@@ -13,7 +13,7 @@
 // Imported by the validation threads: nothing here may load the snappy binding.
 import { EXTRA_LOW, histogramIndex } from '../aggregate/histogram.js';
 import type { AggregatedHttpValues, V1Envelope as TypedV1Envelope } from '../aggregate/types.js';
-import { isK6MetricType, pointsAreKnown, pointsMetricType } from '../aggregate/v1-transcoder.js';
+import { forEachV1Value } from '../aggregate/v1-transcoder.js';
 import type { V1Envelope } from '../protocol/v1.js';
 import { addValue, sinkOf, type MetricSinks } from './sinks.js';
 
@@ -44,18 +44,8 @@ export function addV1Envelope(digest: PushDigest, envelope: V1Envelope): void {
     addAggregated(sinks, envelope.data.count ?? 0, envelope.data.values as unknown as AggregatedHttpValues);
     return;
   }
-  // v1.ts validated the envelope; Points' values take their k6 types from the transcoder's table.
-  // What v2SamplesFromV1 makes of it, without a sample object per value: this runs for every value
-  // of every v1 push (~24,000 in a one-second push of 2,000 requests).
-  const typed = envelope as TypedV1Envelope;
-  if (typed.type === 'Point') {
-    if (isK6MetricType(typed.data.type)) addValue(sinks, typed.metric, typed.data.type, typed.data.value);
-    return;
-  }
-  if (typed.type !== 'Points') return;
-  const values = typed.data.values;
-  if (!pointsAreKnown(values)) return;
-  for (const metric in values) addValue(sinks, metric, pointsMetricType(metric), values[metric] as number);
+  // v1.ts validated the envelope; the transcoder gives each value its k6 type.
+  forEachV1Value(envelope as TypedV1Envelope, (metric, type, value) => addValue(sinks, metric, type, value));
 }
 
 /** `count` requests of which k6 sent only min/max/avg per duration metric (§5.3). */
