@@ -3,12 +3,11 @@
 // envelope by envelope, so that a large push is never held parsed all at once (protocol/v1.ts); a
 // v2 push's MetricSet once decompressed (on the event loop: protocol/v2-body.ts).
 // Imported by the validation threads, so it imports nothing that loads the snappy binding (see
-// protocol/snappy.ts): v1.ts and v2-scan.ts directly, not the protocol barrel.
+// protocol/snappy.ts): v1.ts and v2-digest.ts (v2-scan.ts) directly, not the protocol barrel.
 import type { PushProtocol } from '../queue/index.js';
 import { walkV1Push } from '../protocol/v1.js';
-import { scanMetricSet } from '../protocol/v2-scan.js';
 import { addV1Envelope, type PushDigest } from '../results/digest.js';
-import { digestMetricSet } from '../results/v2-digest.js';
+import { scanAndDigest } from '../results/v2-digest.js';
 import { checkV1Tags, checkV2Labels } from './tag-limit.js';
 
 export interface ValidationLimits {
@@ -35,30 +34,15 @@ export interface MetricSetToValidate {
 
 export interface Validated {
   readonly samples: number;
-  /** Absent when the results cannot read the push (below): the engine then logs it and leaves it out. */
+  /** Absent when the results cannot read the push (v2-digest.ts scanAndDigest): the engine then logs it and leaves it out. */
   readonly digest: PushDigest | undefined;
 }
 
-/**
- * The MetricSet's value count and its results digest; a RelaydError refuses it. A MetricSet the
- * scan accepts but whose histograms do not add up (spans that cover more or fewer counts than it
- * lists: never from k6) is still accepted and forwarded, as the cloud's decoder takes it; only the
- * local results leave it out.
- */
-export function validateMetricSet(task: MetricSetToValidate): Validated {
-  const samples = checkMetricSet(task);
-  try {
-    return { samples, digest: digestMetricSet(task.metricSet) };
-  } catch {
-    return { samples, digest: undefined };
-  }
-}
-
-/** The protocol's checks and the label limit of a MetricSet; its value count. */
-export function checkMetricSet({ metricSet, runId, maxTags }: MetricSetToValidate): number {
-  const { samples, mostLabels } = scanMetricSet(metricSet, runId);
-  checkV2Labels(mostLabels, maxTags);
-  return samples;
+/** The MetricSet's value count and its results digest (v2-digest.ts), in one walk; a RelaydError refuses it. */
+export function validateMetricSet({ metricSet, runId, maxTags }: MetricSetToValidate): Validated {
+  const { scan, digest } = scanAndDigest(metricSet, runId);
+  checkV2Labels(scan.mostLabels, maxTags);
+  return { samples: scan.samples, digest };
 }
 
 /** The push's sample count (its envelopes) and its results digest; a RelaydError refuses it. */

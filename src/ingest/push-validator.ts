@@ -5,8 +5,8 @@
 // while the event loop only reads bodies, writes batches and answers; with 0, on the event loop.
 // An API v2 push is decompressed on the event loop (~0.3 ms per 1000-series push; the snappy
 // binding must not be loaded on a worker thread, protocol/snappy.ts), then its MetricSet goes to a
-// thread for the wire walk and the results digest (~3 ms together, which on the event loop capped
-// how fast relayd took a v2 backlog in: bench/README.md).
+// thread for the wire walk that validates it and makes its results digest (~2 ms, which on the
+// event loop capped how fast relayd took a v2 backlog in: bench/README.md).
 // The pool starts with the first push, not with relayd: a thread costs ~10 MiB of RSS, and a
 // relayd that sees nothing at all needs none.
 // A body that owns its memory (as ingest reads them, body.ts; as the snappy binding's copy is) is
@@ -18,9 +18,8 @@ import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import { RelaydError } from '../errors.js';
 import { decompressV2Push } from '../protocol/index.js';
-import type { DigestSource } from '../results/digest.js';
-import { digestMetricSet } from '../results/v2-digest.js';
-import { checkMetricSet, type MetricSetToValidate, type PushToValidate, validateV1Push } from './push-validation.js';
+import type { PushDigest } from '../results/digest.js';
+import { type MetricSetToValidate, type PushToValidate, validateMetricSet, validateV1Push } from './push-validation.js';
 import type { ValidationOutcome } from './validation-worker.js';
 
 const MAX_AUTO_THREADS = 4;
@@ -63,20 +62,19 @@ export class PushValidator {
   }
 
   /**
-   * validate(), and the push's results digest (src/results): made on a validation thread while the
-   * push is checked, or, with no threads, for a v2 push, after the ack (from the bytes decompressed
-   * here, not twice). `body` is the push's body to store. With `transferBody`, a v1 body alone in
+   * validate(), and the push's results digest (src/results), made while the push is checked (on a
+   * validation thread, or with no threads on the event loop). `body` is the push's body to store. With `transferBody`, a v1 body alone in
    * its ArrayBuffer (as body.ts reads them) goes to the thread and back instead of being copied: the
    * given one is then detached, and `body` holds the same bytes.
    */
   async check(
     push: PushToValidate,
     { transferBody = false } = {},
-  ): Promise<{ readonly samples: number; readonly digest: DigestSource | undefined; readonly body: Uint8Array }> {
+  ): Promise<{ readonly samples: number; readonly digest: PushDigest | undefined; readonly body: Uint8Array }> {
     if (push.protocol === 'v2') {
       const pb = decompressV2Push(push.body, push.contentEncoding, push.limits);
       const task: MetricSetToValidate = { protocol: 'v2', runId: push.runId, metricSet: pb, maxTags: push.limits.maxTags };
-      if (this.threads === 0) return { samples: checkMetricSet(task), digest: () => digestMetricSet(pb), body: push.body };
+      if (this.threads === 0) return { ...validateMetricSet(task), body: push.body };
       return { ...(await this.#run(task, ownsItsMemory(pb))), body: push.body };
     }
     if (this.threads === 0) return { ...(await validateV1Push(push)), body: push.body };

@@ -1,9 +1,11 @@
-// Validation of an API v2 push by walking the protobuf wire format, without building objects.
+// Validation of an API v2 push by walking the protobuf wire format, without building objects, and
+// the values it reads on the way for whoever wants them (the results digest, results/v2-digest.ts).
 //
 // Ingest only needs to know that a body is a valid MetricSet of the right run and how many values
 // it holds; the bytes it stores and forwards are the runner's own. Decoding a 1000-series push into
 // objects with protobufjs only to check it cost 37–48 ms of CPU (half of it garbage collection) and
-// capped durable v2 ingest far below the disk (bench/README.md); this walk costs about 2 ms.
+// capped durable v2 ingest far below the disk (bench/README.md); this walk costs about 2 ms. The
+// results digest reads the same values, so it rides along (one walk, not a second one after it).
 //
 // It checks what decodeV2Push checks, with the same messages:
 // - every field of a known number has the wire type of the schema (v2-schema.ts), every length
@@ -28,22 +30,68 @@ const TIMESTAMP_FIELD = 16;
 const SPAN_FIELD = 17;
 const PACKED_FIELD = 18;
 
-/** Per field number: its wire type or one of the codes above; UNKNOWN (or past the end) for unknown fields. */
-type Shape = readonly number[];
+/** Where a value's numbers are in V2Value.numbers (0 when the field is absent, as protobuf decodes it). */
+export const Slot = {
+  /** The Unix second of its time (Timestamp.seconds). */
+  second: 0,
+  /** A counter's value, a gauge's last. */
+  value: 1,
+  count: 2,
+  sum: 3,
+  min: 4,
+  max: 5,
+  avg: 6,
+  nonzero: 7,
+  total: 8,
+  extraLow: 9,
+  extraHigh: 10,
+  minResolution: 11,
+} as const;
+const SLOTS = 12;
+const NO_SLOT = -1;
 
-const shape = (fields: Readonly<Record<number, number>>): Shape => {
-  const last = Math.max(...Object.keys(fields).map(Number));
-  return Array.from({ length: last + 1 }, (_, field) => fields[field] ?? UNKNOWN);
+/** One value of a time series as the walk read it. Reused for the next value: read it in the visitor, do not keep it. */
+export interface V2Value {
+  readonly numbers: Float64Array;
+  /** A trend's histogram counts: the first `counted`. */
+  readonly counters: Float64Array;
+  readonly counted: number;
+  /** A trend's spans as offset, length pairs: the first `spanned` numbers. */
+  readonly spans: Float64Array;
+  readonly spanned: number;
+}
+
+/** Takes every value of a MetricSet as the walk reads it. `type` is the metric's, 1..4. */
+export interface V2ValueVisitor {
+  value(metric: string, type: number, value: V2Value): void;
+}
+
+/**
+ * Per field number of a value message: its wire type or one of the codes above (UNKNOWN, or past
+ * the end, for unknown fields), and the slot its number goes to (NO_SLOT: checked, not kept).
+ */
+interface Shape {
+  readonly wires: readonly number[];
+  readonly slots: readonly number[];
+}
+
+const shape = (fields: Readonly<Record<number, readonly [wire: number, slot?: number]>>): Shape => {
+  const numbers = Array.from({ length: Math.max(...Object.keys(fields).map(Number)) + 1 }, (_, field) => fields[field]);
+  return { wires: numbers.map((spec) => spec?.[0] ?? UNKNOWN), slots: numbers.map((spec) => spec?.[1] ?? NO_SLOT) };
 };
 
 /** CounterValue, GaugeValue, RateValue, TrendHdrValue: the `samples` oneof members 2..5. */
 const VALUE_SHAPES: readonly Shape[] = [
-  shape({ 1: TIMESTAMP_FIELD, 2: FIXED64 }),
-  shape({ 1: TIMESTAMP_FIELD, 2: FIXED64, 3: VARINT, 4: FIXED64, 5: FIXED64, 6: FIXED64 }),
-  shape({ 1: TIMESTAMP_FIELD, 2: VARINT, 3: VARINT }),
+  shape({ 1: [TIMESTAMP_FIELD], 2: [FIXED64, Slot.value] }),
   shape({
-    1: TIMESTAMP_FIELD, 2: PACKED_FIELD, 3: SPAN_FIELD, 5: FIXED64, 6: VARINT, 7: FIXED64, 8: FIXED64,
-    9: VARINT, 10: VARINT, 11: FIXED64, 12: VARINT,
+    1: [TIMESTAMP_FIELD], 2: [FIXED64, Slot.value], 3: [VARINT, Slot.count], 4: [FIXED64, Slot.min], 5: [FIXED64, Slot.max],
+    6: [FIXED64, Slot.avg],
+  }),
+  shape({ 1: [TIMESTAMP_FIELD], 2: [VARINT, Slot.nonzero], 3: [VARINT, Slot.total] }),
+  shape({
+    1: [TIMESTAMP_FIELD], 2: [PACKED_FIELD], 3: [SPAN_FIELD], 5: [FIXED64, Slot.sum], 6: [VARINT, Slot.count],
+    7: [FIXED64, Slot.min], 8: [FIXED64, Slot.max], 9: [VARINT, Slot.extraLow], 10: [VARINT, Slot.extraHigh],
+    11: [FIXED64, Slot.minResolution], 12: [VARINT],
   }),
 ];
 const SAMPLE_NAMES = ['counter_samples', 'gauge_samples', 'rate_samples', 'trend_hdr_samples'];
@@ -54,16 +102,25 @@ export interface V2Scan {
   readonly samples: number;
   /** The largest label count of any time series, and where it is (for the tag limit). */
   readonly mostLabels: { readonly count: number; readonly at: string };
+  /** aggregation_period: the seconds each value covers (0 if unset). */
+  readonly periodSeconds: number;
 }
 
-export function scanMetricSet(pb: Uint8Array, expectedRunId: string): V2Scan {
-  return new Scanner(pb).metricSet(expectedRunId);
+/**
+ * Checks a MetricSet (a RelaydError refuses it) and hands each value to `visitor`. The test_run_id
+ * is checked against `expectedRunId` unless it is undefined (a stored push, read again).
+ */
+export function scanMetricSet(pb: Uint8Array, expectedRunId: string | undefined, visitor?: V2ValueVisitor): V2Scan {
+  return new Scanner(pb, visitor).metricSet(expectedRunId);
 }
 
-/** The field number of a tag (a tag is a varint: field << 3 | wire type); 0 is never valid. */
+/**
+ * The field number of a tag (a tag is a varint: field << 3 | wire type). Field numbers are below
+ * 2^29, so a valid tag fits 32 bits; 0 is never valid.
+ */
 function fieldOf(tag: number, offset: number): number {
-  const field = Math.floor(tag / 8);
-  if (field === 0) throw malformed(`invalid field number 0 at offset ${offset}`);
+  const field = tag >>> 3;
+  if (field === 0 || tag > 0xffffffff) throw malformed(`invalid field number ${Math.floor(tag / 8)} at offset ${offset}`);
   return field;
 }
 
@@ -79,33 +136,71 @@ function invalid(detail: string): RelaydError {
   return new RelaydError('RELAYD_BAD_V2_PAYLOAD', detail);
 }
 
+/** The value being read: one record per walk, refilled for every value. */
+class ValueRecord implements V2Value {
+  readonly numbers = new Float64Array(SLOTS);
+  counters = new Float64Array(256);
+  counted = 0;
+  spans = new Float64Array(64);
+  spanned = 0;
+
+  clear(): void {
+    this.numbers.fill(0);
+    this.counted = 0;
+    this.spanned = 0;
+  }
+
+  addCounter(count: number): void {
+    if (this.counted === this.counters.length) this.counters = grown(this.counters);
+    this.counters[this.counted++] = count;
+  }
+
+  addSpan(offset: number, length: number): void {
+    if (this.spanned + 2 > this.spans.length) this.spans = grown(this.spans);
+    this.spans[this.spanned++] = offset;
+    this.spans[this.spanned++] = length;
+  }
+}
+
+function grown(numbers: Float64Array): Float64Array<ArrayBuffer> {
+  const larger = new Float64Array(numbers.length * 2);
+  larger.set(numbers);
+  return larger;
+}
+
 class Scanner {
   readonly #buf: Uint8Array;
+  readonly #view: DataView;
+  readonly #visitor: V2ValueVisitor | undefined;
+  readonly #value = new ValueRecord();
   #pos = 0;
   #samples = 0;
   #mostLabels = { count: 0, at: '' };
 
-  constructor(buf: Uint8Array) {
+  constructor(buf: Uint8Array, visitor: V2ValueVisitor | undefined) {
     this.#buf = buf;
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.#visitor = visitor;
   }
 
-  metricSet(expectedRunId: string): V2Scan {
+  metricSet(expectedRunId: string | undefined): V2Scan {
     const end = this.#buf.length;
     let testRunId = '';
+    let periodSeconds = 0;
     let metric = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       const field = fieldOf(tag, this.#pos);
       const wire = tag & 7;
       if (field === 1 && wire === LENGTH) testRunId = this.#string(end);
-      else if (field === 2 && wire === VARINT) this.#skipVarint(end);
+      else if (field === 2 && wire === VARINT) periodSeconds = this.#varint(end) >>> 0;
       else if (field === 3 && wire === LENGTH) this.#metric(this.#length(end), metric++);
       else this.#skipOrFail(field, wire, 3, end);
     }
-    if (testRunId !== expectedRunId) {
+    if (expectedRunId !== undefined && testRunId !== expectedRunId) {
       throw invalid(`test_run_id is ${JSON.stringify(testRunId)}, expected ${JSON.stringify(expectedRunId)}`);
     }
-    return { samples: this.#samples, mostLabels: this.#mostLabels };
+    return { samples: this.#samples, mostLabels: this.#mostLabels, periodSeconds };
   }
 
   /** Metric{name=1, type=2, time_series=3}: series are walked after the type is known. */
@@ -129,7 +224,7 @@ class Scanner {
     if (type < 1 || type > 4) throw invalid(`metrics[${m}] (${name}): metric type ${type} is not 1..4`);
     for (let i = 0; i < series.length; i += 2) {
       this.#pos = series[i]!;
-      this.#timeSeries(series[i + 1]!, type, m, i / 2);
+      this.#timeSeries(series[i + 1]!, name, type, m, i / 2);
     }
     this.#pos = end;
   }
@@ -138,7 +233,7 @@ class Scanner {
    * TimeSeries{labels=1, oneof samples 2..5}. The series' path (`metrics[m].time_series[s]`) is
    * only built for an error or a new label maximum: building it per series was a third of the walk.
    */
-  #timeSeries(end: number, type: number, m: number, s: number): void {
+  #timeSeries(end: number, metric: string, type: number, m: number, s: number): void {
     let labels = 0;
     let samplesField = 0;
     while (this.#pos < end) {
@@ -151,7 +246,7 @@ class Scanner {
       } else if (field >= 2 && field <= 5 && wire === LENGTH) {
         if (field !== type + 1) throw invalid(`${seriesPath(m, s)}: ${TYPE_NAMES[type - 1]} metric carries ${SAMPLE_NAMES[field - 2]}`);
         samplesField = field;
-        this.#values(this.#length(end), VALUE_SHAPES[type - 1]!);
+        this.#values(this.#length(end), metric, type);
       } else this.#skipOrFail(field, wire, 5, end);
     }
     if (samplesField === 0) throw invalid(`${seriesPath(m, s)}: ${TYPE_NAMES[type - 1]} metric carries no ${SAMPLE_NAMES[type - 1]}`);
@@ -174,60 +269,78 @@ class Scanner {
     return named;
   }
 
-  /** {Counter,Gauge,Rate,Trend}Samples{values=1}: counts the values and checks each one. */
-  #values(end: number, shape: Shape): void {
+  /** {Counter,Gauge,Rate,Trend}Samples{values=1}: reads each value, counts it and hands it on. */
+  #values(end: number, metric: string, type: number): void {
+    const shape = VALUE_SHAPES[type - 1]!;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       const field = fieldOf(tag, this.#pos);
       const wire = tag & 7;
       if (field === 1 && wire === LENGTH) {
-        this.#message(this.#length(end), shape);
+        this.#readValue(this.#length(end), shape);
         this.#samples += 1;
+        this.#visitor?.value(metric, type, this.#value);
       } else this.#skipOrFail(field, wire, 1, end);
     }
   }
 
-  #message(end: number, shape: Shape): void {
+  /** One value message into the record. The VARINT fields kept are uint32 (their low 32 bits, as protobufjs reads them). */
+  #readValue(end: number, { wires, slots }: Shape): void {
+    const value = this.#value;
+    value.clear();
     while (this.#pos < end) {
       const tag = this.#varint(end);
       const field = fieldOf(tag, this.#pos);
       const wire = tag & 7;
-      const expected = field < shape.length ? shape[field]! : UNKNOWN;
-      if (expected === UNKNOWN || expected === wire) this.#skip(wire, end);
-      else if ((expected === TIMESTAMP_FIELD || expected === SPAN_FIELD) && wire === LENGTH) this.#twoVarints(this.#length(end));
-      else if (expected === PACKED_FIELD && wire === LENGTH) this.#packedVarints(this.#length(end));
-      else if (expected === PACKED_FIELD && wire === VARINT) this.#skipVarint(end);
+      const expected = field < wires.length ? wires[field]! : UNKNOWN;
+      if (expected === wire) {
+        const slot = slots[field]!;
+        if (slot === NO_SLOT) this.#skip(wire, end);
+        else if (wire === FIXED64) value.numbers[slot] = this.#double(end);
+        else value.numbers[slot] = this.#varint(end) >>> 0;
+      } else if (expected === UNKNOWN) this.#skip(wire, end);
+      else if (expected === TIMESTAMP_FIELD && wire === LENGTH) value.numbers[Slot.second] = this.#timestampSeconds(this.#length(end));
+      else if (expected === SPAN_FIELD && wire === LENGTH) this.#span(this.#length(end));
+      else if (expected === PACKED_FIELD && wire === LENGTH) this.#packedCounters(this.#length(end));
+      else if (expected === PACKED_FIELD && wire === VARINT) value.addCounter(this.#varint(end) >>> 0);
       else throw malformed(`field ${field} has wire type ${wire}`);
     }
   }
 
-  /**
-   * Timestamp{seconds=1, nanos=2} and BucketSpan{offset=1, length=2}: two varint fields. Kept apart
-   * from #message so that it does not recurse (a trend value holds dozens of spans).
-   */
-  #twoVarints(end: number): void {
+  /** google.protobuf.Timestamp{seconds=1, nanos=2}: the whole seconds (k6's buckets start on them). */
+  #timestampSeconds(end: number): number {
+    let seconds = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       const field = fieldOf(tag, this.#pos);
       const wire = tag & 7;
       if (field <= 2 && wire !== VARINT) throw malformed(`field ${field} has wire type ${wire}`);
-      this.#skip(wire, end);
+      if (field === 1) seconds = this.#varint(end);
+      else this.#skip(wire, end);
     }
+    return seconds;
   }
 
-  /**
-   * Packed varints (the histogram counts, most of a push's bytes) are only checked for shape: no
-   * varint longer than 10 bytes, the last one ending inside the field. A byte loop, not a decode.
-   */
-  #packedVarints(end: number): void {
-    const buf = this.#buf;
-    let continued = 0;
-    for (let i = this.#pos; i < end; i++) {
-      if (buf[i]! < 0x80) continued = 0;
-      else if (++continued === 10) throw malformed(`varint longer than 10 bytes at offset ${i - 9}`);
+  /** BucketSpan{offset=1, length=2}, both uint32. */
+  #span(end: number): void {
+    let offset = 0;
+    let length = 0;
+    while (this.#pos < end) {
+      const tag = this.#varint(end);
+      const field = fieldOf(tag, this.#pos);
+      const wire = tag & 7;
+      if (field <= 2 && wire !== VARINT) throw malformed(`field ${field} has wire type ${wire}`);
+      if (field === 1) offset = this.#varint(end) >>> 0;
+      else if (field === 2) length = this.#varint(end) >>> 0;
+      else this.#skip(wire, end);
     }
-    if (continued > 0) throw malformed(`varint runs past the end at offset ${end - continued}`);
-    this.#pos = end;
+    this.#value.addSpan(offset, length);
+  }
+
+  /** Packed uint32 histogram counts, most of a push's bytes: the last one must end inside the field. */
+  #packedCounters(end: number): void {
+    const value = this.#value;
+    while (this.#pos < end) value.addCounter(this.#varint(end) >>> 0);
   }
 
   /** A known field number with another wire type is malformed; an unknown one is skipped. */
@@ -237,8 +350,9 @@ class Scanner {
   }
 
   /**
-   * Reads a varint. Up to four bytes (28 bits: every tag, length and enum here) it is built from
-   * small integers, so V8 returns it without allocating; longer ones take the exact slow path.
+   * Reads a varint. Up to four bytes (28 bits: every tag, length, enum and histogram count here) it
+   * is built from small integers, so V8 returns it without allocating; longer ones take the exact
+   * slow path.
    */
   #varint(end: number): number {
     const buf = this.#buf;
@@ -287,6 +401,13 @@ class Scanner {
     const valueEnd = this.#pos + length;
     if (valueEnd > end) throw malformed(`length ${length} at offset ${this.#pos} runs past the end of its message`);
     return valueEnd;
+  }
+
+  #double(end: number): number {
+    if (this.#pos + 8 > end) throw malformed(`fixed-width value runs past the end at offset ${this.#pos}`);
+    const number = this.#view.getFloat64(this.#pos, true);
+    this.#pos += 8;
+    return number;
   }
 
   #string(end: number): string {

@@ -24,9 +24,6 @@ export interface PushDigest {
   readonly periodSeconds?: number;
 }
 
-/** A digest, or how to make it later (without validation threads, a v2 push's wire walk, after the ack, on the bytes validation decompressed). */
-export type DigestSource = PushDigest | (() => PushDigest);
-
 export function sinksAt(digest: PushDigest, second: number): MetricSinks {
   return ((digest.seconds as Record<number, MetricSinks>)[second] ??= {});
 }

@@ -3,8 +3,8 @@
 //
 // Off the ack path: ingest hands each stored item over (stored(), O(1)) once its synced write is done;
 // items are digested (digest.ts) on the next turn of the event loop, in arrival order, and merged
-// into the run's state (run-state.ts). A v1 push comes with the digest its validation thread made,
-// so its JSON is parsed once; v2 and stream bodies are read here (v2-digest.ts walks the protobuf wire).
+// into the run's state (run-state.ts). A v1 or v2 push comes with the digest its validation made,
+// so its body is read once; stream bodies, and pushes read back at start, are read here (item-digest.ts).
 //
 // Durability: each run's results persist under x! (store.ts) about once a second, unsynced, with
 // the seq of the last item they include. After a crash, the items still in the inbox above that seq
@@ -21,7 +21,7 @@ import type { Logger } from '../observe/index.js';
 import { decodeCreateBody, decodeFinishBody } from '../protocol/test-run.js';
 import type { DurableQueue, QueueItem } from '../queue/index.js';
 import { hasEnded, type RunRegistry } from '../runs/index.js';
-import type { DigestSource } from './digest.js';
+import type { PushDigest } from './digest.js';
 import { digestItem } from './item-digest.js';
 import { RunResultsState } from './run-state.js';
 import { deleteOps, loadResults, resultsOps } from './store.js';
@@ -36,7 +36,7 @@ const TICK_MS = 1000;
  * pushes (a few ms each) must not hold the acknowledgements of the pushes behind it.
  */
 const DRAIN_SLICE_MS = 10;
-/** Items waiting for their digest; beyond, they are digested at once (a 1000-series v2 push waits with ~0.6 MB). */
+/** Items waiting to be merged; beyond, they are merged at once (each holds its stored body). */
 const MAX_PENDING = 32;
 /** Items read back from the inbox per query at start. */
 const RECOVERY_PAGE = 64;
@@ -52,7 +52,7 @@ interface Pending {
   readonly runId: string;
   readonly item: QueueItem;
   readonly seq: number;
-  readonly digest: DigestSource | undefined;
+  readonly digest: PushDigest | undefined;
 }
 
 export class ResultsEngine implements ResultsSource {
@@ -131,9 +131,9 @@ export class ResultsEngine implements ResultsSource {
   }
 
   /** An item of the run was stored under `seq` and acknowledged; `digest` its validation's, if any. */
-  stored(runId: string, item: QueueItem, seq: number, digest?: DigestSource): void {
+  stored(runId: string, item: QueueItem, seq: number, digest?: PushDigest): void {
     this.#pending.push({ runId, item, seq, digest });
-    // A v2 push's pending digest holds its decompressed bytes: bounded, whatever the load.
+    // Each pending item holds its body: bounded, whatever the load.
     if (this.#pending.length >= MAX_PENDING) this.#drain();
     else this.#draining ??= setImmediate(() => this.#drainSlice());
   }
@@ -204,7 +204,7 @@ export class ResultsEngine implements ResultsSource {
     const state = this.#stateOf(runId);
     if (seq <= state.core.seq) return;
     try {
-      if (item.kind === 'push') state.add(typeof digest === 'function' ? digest() : (digest ?? digestItem(item)));
+      if (item.kind === 'push') state.add(digest ?? digestItem(item));
       else if (item.kind === 'finish') state.finish(decodeFinishBody(item.body).thresholds);
       else if (state.core.thresholds.length === 0) state.setThresholds(decodeCreateBody(item.body).thresholds ?? {});
     } catch (err) {

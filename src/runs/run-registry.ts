@@ -8,7 +8,7 @@
 // timeout they are only closed locally, and their next request opens them again.
 import { randomBytes } from 'node:crypto';
 import type { DurableQueue, QueueItem, StoredItem } from '../queue/index.js';
-import type { DigestSource } from '../results/digest.js';
+import type { PushDigest } from '../results/digest.js';
 import { count, decodeLedger, encodeLedger, newLedger, type RunLedger } from './run-ledger.js';
 import { decodeRecord, encodeRecord, type ProcessingPlan, type RunRecord } from './run-record.js';
 import { finalStateOf, hasEnded } from './run-state.js';
@@ -36,7 +36,7 @@ export interface NewRun {
 export interface RunObserver {
   created(runId: string, thresholds: NewRun['thresholds']): void;
   /** After the item's synced write, before it is acknowledged; must return at once. */
-  stored(runId: string, item: QueueItem, seq: number, digest?: DigestSource): void;
+  stored(runId: string, item: QueueItem, seq: number, digest?: PushDigest): void;
 }
 
 export interface RunRegistryOptions {
@@ -186,7 +186,7 @@ export class RunRegistry {
    * Durably queues a push of a running run. The caller checked `hasEnded` before decoding; `digest`
    * is the push's results digest when its validation made one.
    */
-  async acceptPush(run: Run, item: QueueItem, digest?: DigestSource): Promise<void> {
+  async acceptPush(run: Run, item: QueueItem, digest?: PushDigest): Promise<void> {
     await this.#accept(run, item, () => this.#queue.append(run.record.id, item), digest);
   }
 
@@ -205,7 +205,7 @@ export class RunRegistry {
    * write and taken back if it fails, so that the ledger encoded into the write's own batch includes
    * it (run-ledger.ts).
    */
-  async #accept(run: Run, item: QueueItem, write: () => Promise<number>, digest?: DigestSource): Promise<void> {
+  async #accept(run: Run, item: QueueItem, write: () => Promise<number>, digest?: PushDigest): Promise<void> {
     const { ledger, record } = run;
     const now = this.#now();
     count(ledger.received, item);
