@@ -56,7 +56,11 @@ export function newSink(type: K6MetricType): MetricSink {
   }
 }
 
-export function addToSink(sink: MetricSink, value: number): void {
+/**
+ * Adds one value. A trend's bucket count goes to `dense` (indexed by bucket) when given and long
+ * enough, else to the sink's record: the results sum a push's counts densely (results/dense-buckets.ts).
+ */
+export function addToSink(sink: MetricSink, value: number, dense?: Float64Array): void {
   switch (sink.type) {
     case 'counter':
       sink.sum += value;
@@ -76,6 +80,7 @@ export function addToSink(sink: MetricSink, value: number): void {
       const index = histogramIndex(value);
       if (index === EXTRA_LOW) sink.extraLow++;
       else if (index === EXTRA_HIGH) sink.extraHigh++;
+      else if (dense !== undefined && index < dense.length) dense[index] = dense[index]! + 1;
       else sink.buckets[index] = (sink.buckets[index] ?? 0) + 1;
       return;
     }

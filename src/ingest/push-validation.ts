@@ -6,7 +6,7 @@
 // protocol/snappy.ts): v1.ts and v2-digest.ts (v2-scan.ts) directly, not the protocol barrel.
 import type { PushProtocol } from '../queue/index.js';
 import { walkV1Push } from '../protocol/v1.js';
-import { addV1Envelope, type PushDigest } from '../results/digest.js';
+import { type PushDigest, V1Digester } from '../results/digest.js';
 import { scanAndDigest } from '../results/v2-digest.js';
 import { checkV1Tags, checkV2Labels } from './tag-limit.js';
 
@@ -50,16 +50,20 @@ export async function validateV1Push(
   push: PushToValidate,
   inflateWhole?: Parameters<typeof walkV1Push>[4],
 ): Promise<{ readonly samples: number; readonly digest: PushDigest }> {
-  const digest: PushDigest = { seconds: {} };
-  const samples = await walkV1Push(
-    push.body,
-    push.contentEncoding,
-    push.limits,
-    (envelope, index) => {
-      checkV1Tags(envelope, index, push.limits.maxTags);
-      addV1Envelope(digest, envelope);
-    },
-    inflateWhole,
-  );
-  return { samples, digest };
+  const digester = new V1Digester();
+  try {
+    const samples = await walkV1Push(
+      push.body,
+      push.contentEncoding,
+      push.limits,
+      (envelope, index) => {
+        checkV1Tags(envelope, index, push.limits.maxTags);
+        digester.add(envelope);
+      },
+      inflateWhole,
+    );
+    return { samples, digest: digester.finish() };
+  } finally {
+    digester.release();
+  }
 }

@@ -12,10 +12,11 @@
 //
 // Imported by the validation threads: nothing here may load the snappy binding.
 import { EXTRA_LOW, histogramIndex } from '../aggregate/histogram.js';
-import type { AggregatedHttpValues, V1Envelope as TypedV1Envelope } from '../aggregate/types.js';
+import type { AggregatedHttpValues, K6MetricType, V1Envelope as TypedV1Envelope } from '../aggregate/types.js';
 import { forEachV1Value } from '../aggregate/v1-transcoder.js';
 import type { V1Envelope } from '../protocol/v1.js';
-import { addValue, sinkOf, type MetricSinks } from './sinks.js';
+import { DenseBuckets } from './dense-buckets.js';
+import { addToSink, addValue, sinkOf, type MetricSinks } from './sinks.js';
 
 export interface PushDigest {
   /** Sinks by Unix second of their values, then by metric. */
@@ -29,20 +30,52 @@ export function sinksAt(digest: PushDigest, second: number): MetricSinks {
 }
 
 export function digestV1(envelopes: readonly V1Envelope[]): PushDigest {
-  const digest: PushDigest = { seconds: {} };
-  for (const envelope of envelopes) addV1Envelope(digest, envelope);
-  return digest;
+  const digester = new V1Digester();
+  for (const envelope of envelopes) digester.add(envelope);
+  return digester.finish();
 }
 
-/** digestV1 one envelope at a time: for ingest, which does not hold a large push's envelopes all at once. */
-export function addV1Envelope(digest: PushDigest, envelope: V1Envelope): void {
-  const sinks = sinksAt(digest, Math.floor(Number(envelope.data.time) / 1e6));
-  if (envelope.type === 'AggregatedPoints') {
-    addAggregated(sinks, envelope.data.count ?? 0, envelope.data.values as unknown as AggregatedHttpValues);
-    return;
+/**
+ * digestV1 one envelope at a time: for ingest, which does not hold a large push's envelopes all at
+ * once. A push's trend counts are summed densely (dense-buckets.ts) until finish().
+ */
+export class V1Digester {
+  readonly #digest: PushDigest = { seconds: {} };
+  readonly #dense = new DenseBuckets();
+  /** The sinks of the second being filled: a push's envelopes come mostly in order. */
+  #second = Number.NaN;
+  #sinks: MetricSinks = {};
+
+  add(envelope: V1Envelope): void {
+    const second = Math.floor(Number(envelope.data.time) / 1e6);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#sinks = sinksAt(this.#digest, second);
+    }
+    if (envelope.type === 'AggregatedPoints') {
+      addAggregated(this.#sinks, envelope.data.count ?? 0, envelope.data.values as unknown as AggregatedHttpValues);
+      return;
+    }
+    // v1.ts validated the envelope; the transcoder gives each value its k6 type.
+    forEachV1Value(envelope as TypedV1Envelope, this.#addValue);
   }
-  // v1.ts validated the envelope; the transcoder gives each value its k6 type.
-  forEachV1Value(envelope as TypedV1Envelope, (metric, type, value) => addValue(sinks, metric, type, value));
+
+  /** The digest, once every envelope is in. */
+  finish(): PushDigest {
+    this.#dense.flush();
+    this.#dense.release();
+    return this.#digest;
+  }
+
+  /** Gives the dense arrays back when the push is refused before finish(). */
+  release(): void {
+    this.#dense.release();
+  }
+
+  readonly #addValue = (metric: string, type: K6MetricType, value: number): void => {
+    const sink = sinkOf(this.#sinks, metric, type);
+    addToSink(sink, value, sink.type === 'trend' ? this.#dense.of(sink.buckets) : undefined);
+  };
 }
 
 /** `count` requests of which k6 sent only min/max/avg per duration metric (§5.3). */

@@ -6,6 +6,7 @@
 import { decodeSpans, MIN_RESOLUTION, type BucketCounts } from '../aggregate/histogram.js';
 import type { BucketSpan } from '../aggregate/types.js';
 import { scanMetricSet, Slot, type V2Scan, type V2Value, type V2ValueVisitor } from '../protocol/v2-scan.js';
+import { DENSE_BUCKETS, DenseBuckets } from './dense-buckets.js';
 import { sinksAt, type PushDigest } from './digest.js';
 import { mergeSink, reindex, sinkOf, type MetricSink } from './sinks.js';
 
@@ -34,24 +35,9 @@ export function digestMetricSet(pb: Uint8Array): PushDigest {
   return digest;
 }
 
-/**
- * Counts of the histogram buckets being summed, per trend sink of the digest, in arrays indexed by
- * bucket (a push adds hundreds of thousands of counts; a dictionary write each cost most of the
- * walk), moved into the sinks' records once the push is read. Indices past DENSE_BUCKETS go to the
- * record directly.
- */
-const DENSE_BUCKETS = 4096;
-/**
- * Dense arrays kept for the next push (zeroed): one new 32 KiB array per trend sink and push was
- * ~0.3 MB of malloc'd memory per 1000-series push, churned through the allocator's main arena and
- * counted as external memory by V8's GC heuristics.
- */
-const spareDense: Float64Array[] = [];
-const MAX_SPARE_DENSE = 64;
-
 class MetricSetDigester implements V2ValueVisitor {
   readonly #digest: { seconds: PushDigest['seconds'] } = { seconds: {} };
-  readonly #dense = new Map<BucketCounts, Float64Array>();
+  readonly #dense = new DenseBuckets();
   #broken = false;
 
   value(metric: string, type: number, value: V2Value): void {
@@ -62,14 +48,13 @@ class MetricSetDigester implements V2ValueVisitor {
 
   finish(periodSeconds: number): PushDigest | undefined {
     if (this.#broken) return undefined;
-    for (const [buckets, dense] of this.#dense) flushDense(buckets, dense);
+    this.#dense.flush();
     return periodSeconds > 0 ? { ...this.#digest, periodSeconds } : this.#digest;
   }
 
   /** Gives the dense arrays back, whether the walk finished or threw. */
   release(): void {
-    for (const dense of this.#dense.values()) if (spareDense.length < MAX_SPARE_DENSE) spareDense.push(dense.fill(0));
-    this.#dense.clear();
+    this.#dense.release();
   }
 
   /** Adds `value` to `sink` (of the metric's type), as mergeSink would add it as a sink of its own; false if its spans do not add up. */
@@ -115,11 +100,7 @@ class MetricSetDigester implements V2ValueVisitor {
 
   /** The span encoding (histogram.ts decodeSpans) walked into the sink's dense array; false if the spans and counts disagree. */
   #addSpans(buckets: BucketCounts, { counters, counted, spans, spanned }: V2Value): boolean {
-    let dense = this.#dense.get(buckets);
-    if (dense === undefined) {
-      dense = spareDense.pop() ?? new Float64Array(DENSE_BUCKETS);
-      this.#dense.set(buckets, dense);
-    }
+    const dense = this.#dense.of(buckets);
     let next = 0;
     let position = 0;
     for (let i = 0; i < spanned; i += 2) {
@@ -133,13 +114,6 @@ class MetricSetDigester implements V2ValueVisitor {
       }
     }
     return next === counted;
-  }
-}
-
-function flushDense(buckets: BucketCounts, dense: Float64Array): void {
-  for (let index = 0; index < dense.length; index++) {
-    const count = dense[index]!;
-    if (count !== 0) buckets[index] = (buckets[index] ?? 0) + count;
   }
 }
 

@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeSpans } from '../../src/aggregate/histogram.js';
 import { PushValidator } from '../../src/ingest/push-validator.js';
-import { decodeMetricSet, encodeMetricSet, snappyCompress, snappyUncompressBounded } from '../../src/protocol/index.js';
+import { decodeMetricSet, decodeV1Push, encodeMetricSet, snappyCompress, snappyUncompressBounded, type V1Envelope } from '../../src/protocol/index.js';
+import { forEachV1Value } from '../../src/aggregate/v1-transcoder.js';
 import { digestItem } from '../../src/results/item-digest.js';
-import { sinksAt, type PushDigest } from '../../src/results/digest.js';
+import { digestV1, sinksAt, type PushDigest } from '../../src/results/digest.js';
 import { digestMetricSet } from '../../src/results/v2-digest.js';
-import { mergeSink, sinkOf } from '../../src/results/sinks.js';
-import { v2Bodies } from '../../bench/payloads.js';
+import { addValue, mergeSink, sinkOf } from '../../src/results/sinks.js';
+import { v1Bodies, v2Bodies } from '../../bench/payloads.js';
 import { loadFixture } from '../emulator/fixtures.js';
 import { closeStack, feedCapture, openStack, pushItem, removeDir, tempDir } from './stack.js';
 
@@ -77,6 +78,24 @@ describe('push digests', () => {
     const sink = sinksAt(digest, 1_767_225_600).http_req_duration;
     assert.ok(sink?.type === 'trend');
     assert.deepEqual(sink.buckets, { 4094: 1, 4095: 2, 4096: 3, 4097: 4, 9000: 5 });
+  });
+
+  it('v1: the dense sums give what adding value by value gives, past the dense range and below zero too', async () => {
+    const [push] = v1Bodies(1, 2000);
+    const envelopes = (await decodeV1Push(push!.body, 'gzip', { maxDecompressedBytes: 1 << 26 })).envelopes;
+    const time = envelopes[0]!.data.time;
+    // 5e6 ms is bucket ~4200, past the 4096 dense ones; a negative duration counts as extra low.
+    const extremes = [5e6, 9e9, -1].map((value) => ({ type: 'Point', metric: 'http_req_duration', data: { time, type: 'trend', tags: {}, value } }));
+    const all = [...envelopes, ...extremes] as V1Envelope[];
+    const byValue: PushDigest = { seconds: {} };
+    for (const envelope of all) {
+      const sinks = sinksAt(byValue, Math.floor(Number(envelope.data.time) / 1e6));
+      forEachV1Value(envelope as never, (metric, type, value) => addValue(sinks, metric, type, value));
+    }
+    const digest = digestV1(all);
+    assert.deepEqual(digest, byValue);
+    const sink = sinksAt(digest, Math.floor(Number(time) / 1e6)).http_req_duration;
+    assert.ok(sink?.type === 'trend' && sink.extraLow === 1 && Object.keys(sink.buckets).some((key) => Number(key) >= 4096));
   });
 
   describe('digests from validation', () => {
