@@ -174,6 +174,9 @@ class Scanner {
   readonly #visitor: V2ValueVisitor | undefined;
   readonly #value = new ValueRecord();
   #pos = 0;
+  /** What #twoVarints read. */
+  #first = 0;
+  #second = 0;
   #samples = 0;
   #mostLabels = { count: 0, at: '' };
 
@@ -299,42 +302,37 @@ class Scanner {
         else if (wire === FIXED64) value.numbers[slot] = this.#double(end);
         else value.numbers[slot] = this.#varint(end) >>> 0;
       } else if (expected === UNKNOWN) this.#skip(wire, end);
-      else if (expected === TIMESTAMP_FIELD && wire === LENGTH) value.numbers[Slot.second] = this.#timestampSeconds(this.#length(end));
-      else if (expected === SPAN_FIELD && wire === LENGTH) this.#span(this.#length(end));
+      else if (expected === TIMESTAMP_FIELD && wire === LENGTH) {
+        // The whole seconds: k6's buckets start on them.
+        this.#twoVarints(this.#length(end));
+        value.numbers[Slot.second] = this.#first;
+      } else if (expected === SPAN_FIELD && wire === LENGTH) {
+        this.#twoVarints(this.#length(end));
+        value.addSpan(this.#first >>> 0, this.#second >>> 0);
+      }
       else if (expected === PACKED_FIELD && wire === LENGTH) this.#packedCounters(this.#length(end));
       else if (expected === PACKED_FIELD && wire === VARINT) value.addCounter(this.#varint(end) >>> 0);
       else throw malformed(`field ${field} has wire type ${wire}`);
     }
   }
 
-  /** google.protobuf.Timestamp{seconds=1, nanos=2}: the whole seconds (k6's buckets start on them). */
-  #timestampSeconds(end: number): number {
-    let seconds = 0;
+  /**
+   * Timestamp{seconds=1, nanos=2} and BucketSpan{offset=1, length=2}: two varint fields, read into
+   * #first and #second (0 when absent). Kept apart from #readValue so that it does not recurse (a
+   * trend value holds dozens of spans).
+   */
+  #twoVarints(end: number): void {
+    this.#first = 0;
+    this.#second = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       const field = fieldOf(tag, this.#pos);
       const wire = tag & 7;
       if (field <= 2 && wire !== VARINT) throw malformed(`field ${field} has wire type ${wire}`);
-      if (field === 1) seconds = this.#varint(end);
+      if (field === 1) this.#first = this.#varint(end);
+      else if (field === 2) this.#second = this.#varint(end);
       else this.#skip(wire, end);
     }
-    return seconds;
-  }
-
-  /** BucketSpan{offset=1, length=2}, both uint32. */
-  #span(end: number): void {
-    let offset = 0;
-    let length = 0;
-    while (this.#pos < end) {
-      const tag = this.#varint(end);
-      const field = fieldOf(tag, this.#pos);
-      const wire = tag & 7;
-      if (field <= 2 && wire !== VARINT) throw malformed(`field ${field} has wire type ${wire}`);
-      if (field === 1) offset = this.#varint(end) >>> 0;
-      else if (field === 2) length = this.#varint(end) >>> 0;
-      else this.#skip(wire, end);
-    }
-    this.#value.addSpan(offset, length);
   }
 
   /** Packed uint32 histogram counts, most of a push's bytes: the last one must end inside the field. */
