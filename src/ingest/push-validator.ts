@@ -63,9 +63,10 @@ export class PushValidator {
 
   /**
    * validate(), and the push's results digest (src/results), made while the push is checked (on a
-   * validation thread, or with no threads on the event loop). `body` is the push's body to store. With `transferBody`, a v1 body alone in
-   * its ArrayBuffer (as body.ts reads them) goes to the thread and back instead of being copied: the
-   * given one is then detached, and `body` holds the same bytes.
+   * validation thread, or with no threads on the event loop). `body` is the push's body to store.
+   * With `transferBody`, a v1 body alone in its ArrayBuffer (as body.ts reads them) goes to the
+   * thread and back instead of being copied: the given one is then detached, and `body` holds the
+   * same bytes.
    */
   async check(
     push: PushToValidate,
