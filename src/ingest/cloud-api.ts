@@ -92,7 +92,9 @@ export class CloudApi {
     try {
       this.#checkRun(runId);
       const { maxBodyBytes, maxDecompressedBytes, maxV2DecompressedBytes, maxTags } = this.#options.limits;
-      const read = await readBody(req, maxBodyBytes);
+      // A v2 body is stored as it came (a v1 body goes to a validation thread whole, offset 0, and is
+      // gzip'd ~10×): read behind room for its item's meta, it is stored without a copy.
+      const read = await readBody(req, maxBodyBytes, { roomForMeta: protocol === 'v2' });
       bytes = read.byteLength;
       const encoding = req.headers['content-encoding'];
       const limits = { maxDecompressedBytes: protocol === 'v2' ? maxV2DecompressedBytes : maxDecompressedBytes, maxTags };
