@@ -1,12 +1,15 @@
 // Scenario: relayd's footprint. RSS at rest right after `relayd start` on an empty data dir, next to a
 // bare Node.js process (the floor); then how much one request raises it: bombs and malformed bodies
 // that must stop at their limits, the largest bodies the limits let through, and real pushes.
-// A rise is the peak RSS while relayd handles the request (VmHWM, reset just before) minus the RSS
-// before it. Every request but k6's first push is measured on a fresh relayd (default limits: 16 MiB
-// body, 64 MiB decompressed) that took one v1 push, so that no rise depends on what the requests
-// before it left behind. The figures are the medians of BENCH_RUNS runs.
+// A rise is the peak RSS while relayd handles the request (VmHWM, reset just before, read when the
+// answer came) minus the RSS before it, read once the requests before it were forwarded; for a
+// request relayd queues, a second figure reads the peak once it was forwarded too. Every request but
+// k6's first push is measured on a fresh relayd (default limits: 16 MiB body, 64 MiB decompressed)
+// that took one v1 push, so that no rise depends on what the requests before it left behind. The
+// figures are the medians of BENCH_RUNS runs.
 //
-// `npm run bench -- footprint` or `tsx bench/footprint.bench.ts`.
+// `npm run bench -- footprint` or `tsx bench/footprint.bench.ts`; BENCH_FOOTPRINT_ONLY=<words> measures
+// only the requests whose name contains them (e.g. `v2 push`), besides the rest figures.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -79,17 +82,38 @@ async function createRun(relayd: RelaydChild): Promise<string> {
   return (JSON.parse(created.body.toString()) as { reference_id: string }).reference_id;
 }
 
-/** Sends one request; returns by how much it raised relayd's peak RSS, in MiB. */
-async function rise(relayd: RelaydChild, runId: string, request: Request): Promise<number> {
+/** Resolves once relayd forwarded everything it queued (its backlog gauge reads 0). */
+async function forwarded(relayd: RelaydChild): Promise<void> {
+  for (let polls = 0; polls < 1500; polls++) {
+    const text = await (await fetch(`${relayd.url}/metrics`)).text();
+    if (/^relayd_queue_items 0$/m.test(text)) return;
+    await sleep(20);
+  }
+  throw new Error('relayd did not forward its queue within 30 s');
+}
+
+interface Rise {
+  /** Until relayd answered, MiB. */
+  readonly answered: number;
+  /** Until it also forwarded what the request queued, MiB. */
+  readonly forwarded: number;
+}
+
+/** Sends one request; returns by how much it raised relayd's peak RSS. */
+async function rise(relayd: RelaydChild, runId: string, request: Request): Promise<Rise> {
+  const body = typeof request.body === 'function' ? request.body(runId) : request.body;
+  await forwarded(relayd);
   resetPeakRss(relayd.pid);
   const before = procStatus(relayd.pid, 'VmRSS');
   const response = await send(`${relayd.url}/${request.protocol}/metrics/${runId}`, {
     headers: { authorization: 'Token bench', 'user-agent': 'k6cloud/0.48.0', ...(request.protocol === 'v1' ? V1_HEADERS : V2_HEADERS) },
-    body: typeof request.body === 'function' ? request.body(runId) : request.body,
+    body,
     framing: 'chunked',
   });
   if (response.status !== request.status) throw new Error(`${request.name}: HTTP ${response.status}, expected ${request.status}: ${response.body.toString()}`);
-  return (procStatus(relayd.pid, 'VmHWM') - before) / MiB;
+  const answered = (procStatus(relayd.pid, 'VmHWM') - before) / MiB;
+  await forwarded(relayd);
+  return { answered, forwarded: (procStatus(relayd.pid, 'VmHWM') - before) / MiB };
 }
 
 interface RunFigures {
@@ -98,37 +122,38 @@ interface RunFigures {
   readonly restAnonMiB: number;
   readonly restThreads: number;
   readonly firstPushMiB: number;
-  readonly riseMiB: readonly number[];
+  readonly rises: readonly Rise[];
 }
 
 async function oneRun(settings: BenchSettings, upstream: string, first: Request, cases: readonly Request[]): Promise<RunFigures> {
   const bareMiB = (await bareNodeRss()) / MiB;
   const atRest = await startRelaydChild({ upstream }, settings.log);
-  let rest: Omit<RunFigures, 'bareMiB' | 'riseMiB'>;
+  let rest: Omit<RunFigures, 'bareMiB' | 'rises'>;
   try {
     await sleep(SETTLE_MS);
     const figures = { restMiB: procStatus(atRest.pid, 'VmRSS') / MiB, restAnonMiB: procStatus(atRest.pid, 'RssAnon') / MiB, restThreads: procStatus(atRest.pid, 'Threads') };
-    rest = { ...figures, firstPushMiB: await rise(atRest, await createRun(atRest), first) };
+    rest = { ...figures, firstPushMiB: (await rise(atRest, await createRun(atRest), first)).answered };
   } finally {
     await atRest.stop();
   }
-  const riseMiB: number[] = [];
+  const rises: Rise[] = [];
   for (const request of cases) {
     const relayd = await startRelaydChild({ upstream }, settings.log);
     try {
       const runId = await createRun(relayd);
       await rise(relayd, runId, first);
-      riseMiB.push(await rise(relayd, runId, request));
+      rises.push(await rise(relayd, runId, request));
     } finally {
       await relayd.stop();
     }
   }
-  return { bareMiB, ...rest, riseMiB };
+  return { bareMiB, ...rest, rises };
 }
 
 async function runFootprint(settings: BenchSettings): Promise<ScenarioResult> {
   const first = firstPush();
-  const cases = requests();
+  const only = process.env.BENCH_FOOTPRINT_ONLY;
+  const cases = requests().filter((request) => only === undefined || request.name.includes(only));
   const emulator = await startEmulator();
   const runs: RunFigures[] = [];
   try {
@@ -146,7 +171,10 @@ async function runFootprint(settings: BenchSettings): Promise<ScenarioResult> {
     figure('private RSS (RssAnon) at rest', 'MiB', runs.map((r) => r.restAnonMiB)),
     figure('threads at rest', 'threads', runs.map((r) => r.restThreads)),
     figure(`RSS rise: ${first.name}, from rest -> 200`, 'MiB', runs.map((r) => r.firstPushMiB), limit),
-    ...cases.map((request, i) => figure(`RSS rise: ${request.name} -> ${request.status}`, 'MiB', runs.map((r) => r.riseMiB[i]!), limit)),
+    ...cases.flatMap((request, i) => [
+      figure(`RSS rise: ${request.name} -> ${request.status}`, 'MiB', runs.map((r) => r.rises[i]!.answered), limit),
+      ...(request.status === 200 ? [figure(`RSS rise: ${request.name}, until forwarded`, 'MiB', runs.map((r) => r.rises[i]!.forwarded), limit)] : []),
+    ]),
   ];
   const rest = figures[0]!;
   const spread = (values: readonly number[]): number => Math.max(...values) - Math.min(...values);
@@ -154,7 +182,7 @@ async function runFootprint(settings: BenchSettings): Promise<ScenarioResult> {
   return {
     scenario: 'footprint',
     title: 'RSS at rest and the rise one request causes',
-    setup: `${settings.runs} runs, each a fresh bare node and fresh relayd children (node bin/relayd.js start, default limits): one at rest (RSS read ${SETTLE_MS / 1000} s after ready), then taking k6's first v1 push; one per other request, after such a push. A rise is VmHWM (reset before) minus VmRSS before the request.`,
+    setup: `${settings.runs} runs, each a fresh bare node and fresh relayd children (node bin/relayd.js start, default limits): one at rest (RSS read ${SETTLE_MS / 1000} s after ready), then taking k6's first v1 push; one per other request, after such a push. A rise is VmHWM (reset before) once relayd forwarded what the request queued, minus VmRSS before it (read with the queue empty).`,
     figures,
     targets: [
       { target: `RSS at rest <= ${REST_TARGET_MIB} MiB`, measured: `${rest.value.toFixed(1)} MiB`, pass: rest.value <= REST_TARGET_MIB },

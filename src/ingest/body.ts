@@ -6,25 +6,39 @@
 // moment, on top of the socket's chunks (freed only when V8 collects them). The memory is a
 // resizable ArrayBuffer, grown in place: its maximum is only reserved address space, and pages are
 // committed as it grows. A body alone in its ArrayBuffer can also be transferred to a validation
-// thread (push-validator.ts).
+// thread (push-validator.ts). With `roomForMeta` the body is read behind room for its queue item's
+// meta, so that the item is encoded around it rather than copied (queue/item.ts).
 import { constants as bufferConstants } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { RelaydError } from '../errors.js';
+import { bodyAfterMetaRoom, META_ROOM } from '../queue/item.js';
 
 /** ES2024's resizable ArrayBuffer (Node 20 has it; the project's TypeScript lib is ES2023). */
-type ResizableArrayBuffer = ArrayBuffer & { resize(byteLength: number): void };
+type ResizableArrayBuffer = ArrayBuffer & { readonly resizable: boolean; resize(byteLength: number): void };
 const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableArrayBuffer;
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, maxBytes: number, { roomForMeta = false } = {}): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) throw new RelaydError('RELAYD_BODY_TOO_LARGE', `${declared} bytes declared, limit ${maxBytes}`);
-  const memory = new ResizableArrayBuffer(0, { maxByteLength: Math.min(maxBytes, bufferConstants.MAX_LENGTH) });
+  const room = roomForMeta ? META_ROOM : 0;
+  const memory = new ResizableArrayBuffer(room, { maxByteLength: Math.min(room + maxBytes, bufferConstants.MAX_LENGTH) });
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     if (size + chunk.length > maxBytes) throw new RelaydError('RELAYD_BODY_TOO_LARGE', `more than ${maxBytes} bytes`);
-    memory.resize(size + chunk.length);
-    chunk.copy(new Uint8Array(memory, size, chunk.length));
+    memory.resize(room + size + chunk.length);
+    chunk.copy(new Uint8Array(memory, room + size, chunk.length));
     size += chunk.length;
   }
-  return Buffer.from(memory, 0, size);
+  return roomForMeta ? bodyAfterMetaRoom(memory, size) : Buffer.from(memory, 0, size);
+}
+
+/**
+ * Gives the memory of a body read here back at once, for a request done with it (stored or refused).
+ * V8 does not count a resizable buffer's pages as external memory, so nothing hurries a collection
+ * for them: a 12 MiB body stayed resident while its item was forwarded. Every view of it is then
+ * empty. A body transferred elsewhere (detached) is not released here.
+ */
+export function releaseBody(body: Uint8Array): void {
+  const memory = body.buffer as ResizableArrayBuffer;
+  if (memory.resizable && memory.byteLength > 0) memory.resize(0);
 }

@@ -3,6 +3,8 @@
 //   u32 BE length of the JSON meta | JSON meta | body bytes
 // so the body is stored once, byte for byte, and never re-encoded. A body too large for that (a
 // multipart create's test archive) lives in a file instead, named by `bodyFile` (body-files.ts).
+// A push body read with room in front of it (META_ROOM) is not copied either: its meta is written
+// into that room and the stored value is a view of the same memory.
 import type { BodyFileRef } from './body-files.js';
 
 /** `events`: a k6-operator's POST /orchestrator/v1/testruns/:ref/events (a JSON array). */
@@ -44,6 +46,23 @@ export interface StoredItem extends QueueItem {
 
 type ItemMeta = Omit<QueueItem, 'body'>;
 
+/**
+ * Room ingest leaves in front of a v2 push body (ingest/body.ts) for the item's length and meta: its
+ * forwarded headers, a few hundred bytes. A meta that does not fit is copied as any other.
+ */
+export const META_ROOM = 4096;
+/** Memory that holds a body at META_ROOM with nothing in front of it, until its item is encoded. */
+const metaRooms = new WeakSet<ArrayBufferLike>();
+
+/**
+ * The body that `memory` holds at META_ROOM (`size` bytes, up to its end), with the bytes in front of
+ * it given to encodeItem: the caller must neither use them nor take a view that starts before the body.
+ */
+export function bodyAfterMetaRoom(memory: ArrayBuffer, size: number): Buffer {
+  metaRooms.add(memory);
+  return Buffer.from(memory, META_ROOM, size);
+}
+
 /** Create, events and finish: tiny requests that steer a run, never refused for lack of disk. */
 export function isControlItem(item: { readonly kind: ItemKind }): boolean {
   return item.kind !== 'push';
@@ -66,6 +85,14 @@ export function upstreamPath(item: { readonly kind: ItemKind; readonly protocol?
 export function encodeItem(item: QueueItem): Buffer {
   const { body, ...meta } = item;
   const metaBytes = Buffer.from(JSON.stringify(meta satisfies ItemMeta));
+  const start = body.byteOffset - 4 - metaBytes.length;
+  // The room is used once: a second item encoded around the same body would overwrite the first's meta.
+  if (start >= 0 && body.byteOffset === META_ROOM && body.byteOffset + body.byteLength === body.buffer.byteLength && metaRooms.delete(body.buffer)) {
+    const out = Buffer.from(body.buffer, start, 4 + metaBytes.length + body.byteLength);
+    out.writeUInt32BE(metaBytes.length, 0);
+    metaBytes.copy(out, 4);
+    return out;
+  }
   const out = Buffer.allocUnsafe(4 + metaBytes.length + body.byteLength);
   out.writeUInt32BE(metaBytes.length, 0);
   metaBytes.copy(out, 4);
