@@ -3,12 +3,26 @@
 import assert from 'node:assert/strict';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, it } from 'node:test';
-import { IdleHeap } from '../../src/cli/idle-heap.js';
+import { type HeapActions, IdleHeap } from '../../src/cli/idle-heap.js';
 import { reduceHeap, releaseYoungGeneration } from '../../src/cli/young-generation.js';
 
-function recorder(): { calls: string[]; actions: { hold(): void; release(): void; reduce(): void } } {
+const MiB = 1024 ** 2;
+
+/** Records what the watcher does; `buffers` is what it reads as the ArrayBuffer bytes, a collection frees all but `live`. */
+function recorder(): { calls: string[]; actions: HeapActions; heap: { buffers: number; live: number } } {
   const calls: string[] = [];
-  return { calls, actions: { hold: () => calls.push('hold'), release: () => calls.push('release'), reduce: () => calls.push('reduce') } };
+  const heap = { buffers: 0, live: 0 };
+  const actions: HeapActions = {
+    hold: () => calls.push('hold'),
+    release: () => calls.push('release'),
+    reduce: () => calls.push('reduce'),
+    collect: () => {
+      calls.push('collect');
+      heap.buffers = heap.live;
+    },
+    arrayBuffers: () => heap.buffers,
+  };
+  return { calls, actions, heap };
 }
 
 describe('IdleHeap', () => {
@@ -35,6 +49,37 @@ describe('IdleHeap', () => {
     assert.deepEqual(calls, ['hold', 'reduce', 'release'], 'busy again: nothing more until the next quiet spell');
     idle.check(63_000);
     assert.deepEqual(calls, ['hold', 'reduce', 'release', 'hold', 'reduce']);
+  });
+
+  it('while ingest stays quiet, collects every 32 MiB of new buffers, and not while it is busy', () => {
+    let appended = 0;
+    const { calls, actions, heap } = recorder();
+    const idle = new IdleHeap(() => appended, 0, actions);
+    heap.buffers = 100 * MiB;
+    idle.check(1000);
+    assert.deepEqual(calls, [], 'buffers of a busy ingest are its own business');
+    idle.check(2000);
+    assert.deepEqual(calls, ['hold', 'reduce']);
+    heap.live = 10 * MiB;
+    heap.buffers = 80 * MiB;
+    idle.check(2100);
+    heap.buffers = 111 * MiB;
+    idle.check(2200);
+    assert.deepEqual(calls, ['hold', 'reduce'], 'less than 32 MiB above the lowest seen (80)');
+    heap.buffers = 113 * MiB;
+    idle.check(2300);
+    assert.deepEqual(calls, ['hold', 'reduce', 'collect']);
+    heap.buffers = 41 * MiB;
+    idle.check(2400);
+    assert.deepEqual(calls, ['hold', 'reduce', 'collect'], '31 MiB above what the collection left');
+    heap.buffers = 43 * MiB;
+    idle.check(2500);
+    assert.deepEqual(calls, ['hold', 'reduce', 'collect', 'collect']);
+    appended = 1;
+    heap.buffers = 500 * MiB;
+    idle.check(2600);
+    idle.check(2700);
+    assert.deepEqual(calls, ['hold', 'reduce', 'collect', 'collect', 'release']);
   });
 
   it('also reduces the heap of a relayd that takes nothing from its start', () => {
