@@ -1,38 +1,32 @@
 // Gives back the event loop's heap when ingest goes quiet. Ingest grows V8's young generation to
-// 16 MiB a semi-space (32 MiB resident) and leaves garbage in the old generation; nothing shrinks
-// either while relayd then only drains its backlog. Once no item was appended for QUIET_MS: one
-// memory-reducing collection, and the young generation held at its initial 1 MiB until the next
-// append lets it grow again.
-// While ingest stays quiet, the drain's garbage is mostly outside V8's heap: every value read from
-// the store is a Buffer of its push's size (~133 KiB for a v1 push), with a few hundred bytes of
-// objects on the heap. Those that outlive a scavenge of the small young generation are freed only
-// by a full collection, which V8 starts once 64 MiB more of such memory was allocated; so a full
-// collection every COLLECT_AFTER_BYTES of new buffers keeps that garbage and the allocator's growth
-// under it. Measured on the memory benchmark (bench/README.md, issue 11).
-import { collectGarbage, holdYoungGeneration, reduceHeap, releaseYoungGeneration } from './young-generation.js';
+// 16 MiB a semi-space (32 MiB resident) and leaves garbage in the old generation; no ordinary
+// collection shrinks either, and a drain grows the young generation back to 16 MiB a semi-space.
+// Once no item was appended for QUIET_MS: one memory-reducing collection (back to 1 MiB a
+// semi-space), after which the young generation may grow to YOUNG_HELD_BYTES and no more, until
+// ingest is busy again. Held at 1 MiB, the drain's live objects did not fit: they were promoted,
+// and the drain took ~1.5× the CPU. Measured on the memory benchmark (bench/README.md, issue 11).
+import { getHeapSpaceStatistics } from 'node:v8';
+import { holdYoungGeneration, reduceHeap, releaseYoungGeneration } from './young-generation.js';
 
 /** k6 pushes every second per run: two missed pushes and ingest is quiet. */
 const QUIET_MS = 2000;
-/** A drain into a fast upstream allocates ~130 MiB/s of buffers: ~13 MiB between checks. */
 const CHECK_EVERY_MS = 100;
-/** ~20 ms of full collection per 32 MiB drained (a heap of ~25 MiB). */
-const COLLECT_AFTER_BYTES = 32 * 1024 ** 2;
+/** Both semi-spaces: 4 MiB each. */
+const YOUNG_HELD_BYTES = 8 * 1024 ** 2;
 
 export interface HeapActions {
+  reduce(): void;
   hold(): void;
   release(): void;
-  reduce(): void;
-  collect(): void;
-  /** Bytes of ArrayBuffers (Buffers) alive or awaiting collection. */
-  arrayBuffers(): number;
+  /** Bytes of the young generation (both semi-spaces). */
+  youngBytes(): number;
 }
 
 const V8_ACTIONS: HeapActions = {
+  reduce: reduceHeap,
   hold: holdYoungGeneration,
   release: releaseYoungGeneration,
-  reduce: reduceHeap,
-  collect: collectGarbage,
-  arrayBuffers: () => process.memoryUsage().arrayBuffers,
+  youngBytes: () => getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0,
 };
 
 export class IdleHeap {
@@ -40,9 +34,8 @@ export class IdleHeap {
   readonly #actions: HeapActions;
   #seen: number;
   #changedAt: number;
+  #quiet = false;
   #held = false;
-  /** ArrayBuffer bytes after the last collection, or the lowest seen since. */
-  #collectedAt = 0;
 
   /** `appended`: how many items ingest has appended so far; the young generation is released now. */
   constructor(appended: () => number, now: number, actions: HeapActions = V8_ACTIONS) {
@@ -53,8 +46,8 @@ export class IdleHeap {
   }
 
   /**
-   * Looks at ingest once: reduces and holds the heap once it is quiet, collects the buffers it
-   * allocates while it stays quiet, and releases the heap when ingest is busy again.
+   * Looks at ingest once: reduces the heap once it is quiet and keeps the young generation small
+   * while it stays so; releases the young generation when ingest is busy again.
    */
   check(now: number): void {
     const actions = this.#actions;
@@ -63,20 +56,16 @@ export class IdleHeap {
       this.#seen = appended;
       this.#changedAt = now;
       if (this.#held) actions.release();
+      this.#quiet = false;
       this.#held = false;
-    } else if (this.#held) {
-      const buffers = actions.arrayBuffers();
-      if (buffers - this.#collectedAt < COLLECT_AFTER_BYTES) {
-        this.#collectedAt = Math.min(this.#collectedAt, buffers);
-        return;
+    } else if (this.#quiet) {
+      if (!this.#held && actions.youngBytes() >= YOUNG_HELD_BYTES) {
+        actions.hold();
+        this.#held = true;
       }
-      actions.collect();
-      this.#collectedAt = actions.arrayBuffers();
     } else if (now - this.#changedAt >= QUIET_MS) {
-      actions.hold();
       actions.reduce();
-      this.#held = true;
-      this.#collectedAt = actions.arrayBuffers();
+      this.#quiet = true;
     }
   }
 

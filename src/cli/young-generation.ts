@@ -6,10 +6,9 @@
 // `relayd start` lets the young generation grow again once it is ready (`releaseYoungGeneration`),
 // so that ingest under load scavenges as before. The flag is read at each growth decision, which
 // is why setting it at run time works (measured: RSS at rest 101 -> 84 MiB).
-// When ingest goes quiet, `relayd start` gives the heap back and holds the young generation small
-// again (idle-heap.ts).
+// When ingest goes quiet, `relayd start` gives the heap back and holds the young generation smaller
+// (idle-heap.ts).
 import { queryObjects, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 /** V8's own --semi-space-growth-factor. */
 const V8_GROWTH_FACTOR = 2;
@@ -32,17 +31,6 @@ class NeverInstantiated {}
  */
 export function reduceHeap(): void {
   queryObjects(NeverInstantiated);
-}
-
-let gc: (() => void) | undefined;
-
-/** A full collection (V8's gc(), exposed on first use: the flag is read when a context is made). */
-export function collectGarbage(): void {
-  if (gc === undefined) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
-  }
-  gc();
 }
 
 holdYoungGeneration();

@@ -1,5 +1,5 @@
-// When ingest goes quiet, relayd gives the event loop's heap back once and holds the young
-// generation small until the next append; and the collection it uses really shrinks V8's heap.
+// When ingest goes quiet, relayd gives the event loop's heap back once and keeps the young
+// generation small until ingest is busy again; and the collection it uses really shrinks V8's heap.
 import assert from 'node:assert/strict';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, it } from 'node:test';
@@ -8,25 +8,24 @@ import { reduceHeap, releaseYoungGeneration } from '../../src/cli/young-generati
 
 const MiB = 1024 ** 2;
 
-/** Records what the watcher does; `buffers` is what it reads as the ArrayBuffer bytes, a collection frees all but `live`. */
-function recorder(): { calls: string[]; actions: HeapActions; heap: { buffers: number; live: number } } {
+/** Records what the watcher does; `young` is the young generation's size (a reduction takes it to 2 MiB). */
+function recorder(): { calls: string[]; actions: HeapActions; heap: { young: number } } {
   const calls: string[] = [];
-  const heap = { buffers: 0, live: 0 };
+  const heap = { young: 32 * MiB };
   const actions: HeapActions = {
+    reduce: () => {
+      calls.push('reduce');
+      heap.young = 2 * MiB;
+    },
     hold: () => calls.push('hold'),
     release: () => calls.push('release'),
-    reduce: () => calls.push('reduce'),
-    collect: () => {
-      calls.push('collect');
-      heap.buffers = heap.live;
-    },
-    arrayBuffers: () => heap.buffers,
+    youngBytes: () => heap.young,
   };
   return { calls, actions, heap };
 }
 
 describe('IdleHeap', () => {
-  it('reduces and holds once ingest is quiet for 2 s, and releases at the next append', () => {
+  it('reduces the heap once ingest is quiet for 2 s, once per quiet spell', () => {
     let appended = 0;
     const { calls, actions } = recorder();
     const idle = new IdleHeap(() => appended, 0, actions);
@@ -36,50 +35,36 @@ describe('IdleHeap', () => {
     idle.check(3000);
     assert.deepEqual(calls, [], 'appends 1.5 s ago: still busy');
     idle.check(3500);
-    assert.deepEqual(calls, ['hold', 'reduce']);
+    assert.deepEqual(calls, ['reduce']);
     idle.check(4000);
     idle.check(60_000);
-    assert.deepEqual(calls, ['hold', 'reduce'], 'once per quiet spell');
-    appended = 6;
-    idle.check(60_500);
-    assert.deepEqual(calls, ['hold', 'reduce', 'release']);
+    assert.deepEqual(calls, ['reduce'], 'once per quiet spell');
     appended = 7;
     idle.check(61_000);
     idle.check(62_500);
-    assert.deepEqual(calls, ['hold', 'reduce', 'release'], 'busy again: nothing more until the next quiet spell');
+    assert.deepEqual(calls, ['reduce'], 'busy again: nothing more until the next quiet spell');
     idle.check(63_000);
-    assert.deepEqual(calls, ['hold', 'reduce', 'release', 'hold', 'reduce']);
+    assert.deepEqual(calls, ['reduce', 'reduce']);
   });
 
-  it('while ingest stays quiet, collects every 32 MiB of new buffers, and not while it is busy', () => {
+  it('holds the young generation once it grew back to 8 MiB while ingest is quiet, and releases it at the next append', () => {
     let appended = 0;
     const { calls, actions, heap } = recorder();
     const idle = new IdleHeap(() => appended, 0, actions);
-    heap.buffers = 100 * MiB;
-    idle.check(1000);
-    assert.deepEqual(calls, [], 'buffers of a busy ingest are its own business');
     idle.check(2000);
-    assert.deepEqual(calls, ['hold', 'reduce']);
-    heap.live = 10 * MiB;
-    heap.buffers = 80 * MiB;
+    heap.young = 4 * MiB;
     idle.check(2100);
-    heap.buffers = 111 * MiB;
+    assert.deepEqual(calls, ['reduce']);
+    heap.young = 8 * MiB;
     idle.check(2200);
-    assert.deepEqual(calls, ['hold', 'reduce'], 'less than 32 MiB above the lowest seen (80)');
-    heap.buffers = 113 * MiB;
     idle.check(2300);
-    assert.deepEqual(calls, ['hold', 'reduce', 'collect']);
-    heap.buffers = 41 * MiB;
-    idle.check(2400);
-    assert.deepEqual(calls, ['hold', 'reduce', 'collect'], '31 MiB above what the collection left');
-    heap.buffers = 43 * MiB;
-    idle.check(2500);
-    assert.deepEqual(calls, ['hold', 'reduce', 'collect', 'collect']);
+    assert.deepEqual(calls, ['reduce', 'hold']);
     appended = 1;
-    heap.buffers = 500 * MiB;
-    idle.check(2600);
-    idle.check(2700);
-    assert.deepEqual(calls, ['hold', 'reduce', 'collect', 'collect', 'release']);
+    idle.check(2400);
+    idle.check(2500);
+    assert.deepEqual(calls, ['reduce', 'hold', 'release']);
+    idle.check(4400);
+    assert.deepEqual(calls, ['reduce', 'hold', 'release', 'reduce'], 'the next quiet spell');
   });
 
   it('also reduces the heap of a relayd that takes nothing from its start', () => {
@@ -87,7 +72,7 @@ describe('IdleHeap', () => {
     const idle = new IdleHeap(() => 0, 10_000, actions);
     idle.check(11_000);
     idle.check(12_000);
-    assert.deepEqual(calls, ['hold', 'reduce']);
+    assert.deepEqual(calls, ['reduce']);
   });
 });
 
