@@ -120,6 +120,7 @@ export class DurableQueue {
   readonly #quota: DiskQuota | null;
   #backlog = new Map<string, Backlog>();
   #seq = 0;
+  #appended = 0;
   #deadLetters = 0;
   #failure: RelaydError | null = null;
   #reopening: Promise<void> | null = null;
@@ -344,8 +345,14 @@ export class DurableQueue {
     const ops: BatchOp[] = [{ type: 'put', key: itemKey(runId, seq), value }];
     if (runRecord !== undefined) ops.push({ type: 'put', key: runKey(runId), value: runRecord });
     await this.#committer.commit(ops);
+    this.#appended += 1;
     this.#grow(runId, 1, value.byteLength);
     return seq;
+  }
+
+  /** Items appended since the store opened: whether ingest is busy (cli/idle-heap.ts). */
+  get appended(): number {
+    return this.#appended;
   }
 
   /** Persists a run record, synced (group-committed with appends). */
