@@ -14,7 +14,7 @@ import { RelaydError } from '../errors.js';
 import { bodyAfterMetaRoom, META_ROOM } from '../queue/item.js';
 
 /** ES2024's resizable ArrayBuffer (Node 20 has it; the project's TypeScript lib is ES2023). */
-type ResizableArrayBuffer = ArrayBuffer & { readonly resizable: boolean; resize(byteLength: number): void };
+type ResizableArrayBuffer = ArrayBuffer & { resize(byteLength: number): void };
 const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableArrayBuffer;
 
 export async function readBody(req: IncomingMessage, maxBytes: number, { roomForMeta = false } = {}): Promise<Buffer> {
@@ -32,13 +32,3 @@ export async function readBody(req: IncomingMessage, maxBytes: number, { roomFor
   return roomForMeta ? bodyAfterMetaRoom(memory, size) : Buffer.from(memory, 0, size);
 }
 
-/**
- * Gives the memory of a body read here back at once, for a request done with it (stored or refused).
- * V8 does not count a resizable buffer's pages as external memory, so nothing hurries a collection
- * for them: a 12 MiB body stayed resident while its item was forwarded. Every view of it is then
- * empty. A body transferred elsewhere (detached) is not released here.
- */
-export function releaseBody(body: Uint8Array): void {
-  const memory = body.buffer as ResizableArrayBuffer;
-  if (memory.resizable && memory.byteLength > 0) memory.resize(0);
-}

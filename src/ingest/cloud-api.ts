@@ -10,7 +10,7 @@ import type { Logger, Metrics } from '../observe/index.js';
 import { decodeCreateBody, decodeEventsBody, decodeFinishBody, isMultipartForm, type CreateTestRun } from '../protocol/index.js';
 import type { BodyFiles, PushProtocol } from '../queue/index.js';
 import { hasEnded, whyNotAdoptable, type Run, type RunRegistry } from '../runs/index.js';
-import { readBody, releaseBody } from './body.js';
+import { readBody } from './body.js';
 import { sendJson } from './error-response.js';
 import { isOperatorCreate, withOperatorSettings } from './cloud-config.js';
 import { forwardedHeaders } from './forwarded-headers.js';
@@ -89,16 +89,12 @@ export class CloudApi {
     // Counted whatever the outcome, with what was known by then (samples once decoded).
     let samples = 0;
     let bytes = 0;
-    // The body, released once the request is done with it: kept only when the results engine may
-    // still read the stored item (it does when no digest came with it).
-    let spent: Uint8Array | undefined;
     try {
       this.#checkRun(runId);
       const { maxBodyBytes, maxDecompressedBytes, maxV2DecompressedBytes, maxTags } = this.#options.limits;
       // A v2 body is stored as it came (a v1 body goes to a validation thread whole, offset 0, and is
       // gzip'd ~10×): read behind room for its item's meta, it is stored without a copy.
       const read = await readBody(req, maxBodyBytes, { roomForMeta: protocol === 'v2' });
-      spent = read;
       bytes = read.byteLength;
       const encoding = req.headers['content-encoding'];
       const limits = { maxDecompressedBytes: protocol === 'v2' ? maxV2DecompressedBytes : maxDecompressedBytes, maxTags };
@@ -106,7 +102,6 @@ export class CloudApi {
       samples = checked.samples;
       const run = await this.#runFor(runId);
       const body = Buffer.from(checked.body.buffer, checked.body.byteOffset, checked.body.byteLength);
-      spent = checked.digest === undefined ? undefined : body;
       const item = { kind: 'push' as const, protocol, headers: this.#forwardedHeaders(req), body, receivedAt: Date.now(), samples };
       await this.#options.runs.acceptPush(run, item, checked.digest);
       res.writeHead(200, { 'content-length': 0 });
@@ -115,8 +110,6 @@ export class CloudApi {
     } catch (err) {
       this.#options.metrics.ingestPush(protocol, isRelaydError(err) ? err.status : 500, samples, bytes);
       throw err;
-    } finally {
-      if (spent !== undefined) releaseBody(spent);
     }
   }
 

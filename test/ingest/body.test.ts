@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { readBody, releaseBody } from '../../src/ingest/body.js';
+import { readBody } from '../../src/ingest/body.js';
 import { META_ROOM } from '../../src/queue/item.js';
 
 /** Sends `body` chunked to a real server on 127.0.0.1 and hands its request to `take`. */
@@ -39,22 +39,4 @@ describe('request bodies', () => {
     assert.equal(body.buffer.byteLength, META_ROOM + sent.length);
   });
 
-  it('releases a body: its memory is given back and every view of it is empty', async () => {
-    const body = await serve(sent, (req) => readBody(req, 1 << 20));
-    const view = body.subarray(10, 20);
-    releaseBody(body);
-    assert.equal(body.buffer.byteLength, 0);
-    assert.equal(body.byteLength, 0);
-    assert.equal(view.byteLength, 0);
-  });
-
-  it('leaves a body it does not own: one transferred elsewhere, or a plain buffer', () => {
-    const Resizable = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ArrayBuffer;
-    const transferred = Buffer.from(new Resizable(8, { maxByteLength: 16 }));
-    structuredClone(transferred.buffer, { transfer: [transferred.buffer as ArrayBuffer] });
-    assert.doesNotThrow(() => releaseBody(transferred));
-    const plain = Buffer.from('plain');
-    releaseBody(plain);
-    assert.equal(plain.toString(), 'plain');
-  });
 });
