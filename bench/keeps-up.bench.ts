@@ -74,7 +74,7 @@ async function measureOnce(settings: BenchSettings, bodies: ReturnType<typeof v1
     };
   } finally {
     await stack.stop();
-    await sink.down();
+    await sink.close();
   }
 }
 

@@ -68,7 +68,7 @@ async function runMemoryLimit(settings: BenchSettings): Promise<ScenarioResult> 
     ackedBytes += ack.body.body.length;
   };
   try {
-    await sink.down();
+    sink.down();
     const v1Targets: PushTarget[] = stack.runIds.map((runId) => ({ runId, protocol: 'v1', bodies: v1 }));
     const v2Targets: PushTarget[] = stack.runIds.map((runId) => ({ runId, protocol: 'v2', bodies: v2BodiesFor(runId, v2) }));
     const seconds = MAX_LOAD_SECONDS * settings.scale;
@@ -84,7 +84,7 @@ async function runMemoryLimit(settings: BenchSettings): Promise<ScenarioResult> 
     const errors = Object.values(loads).reduce((sum, load) => sum + (load?.errors ?? 0), 0);
     if (errors > 0) throw new Error(`${errors} pushes failed, first: ${Object.values(loads).find((load) => load?.firstError)?.firstError}`);
     settings.log('memory-limit: draining');
-    await sink.up();
+    sink.up();
     const deadline = Date.now() + 1_800_000;
     while (sink.deliveries.length < acked) {
       if (Date.now() > deadline) throw new Error(`${sink.deliveries.length} of ${acked} pushes delivered after 30 min`);
@@ -101,7 +101,7 @@ async function runMemoryLimit(settings: BenchSettings): Promise<ScenarioResult> 
   await stack.stop().catch((err: unknown) => {
     failure ??= err instanceof Error ? err.message : String(err);
   });
-  await sink.down();
+  await sink.close();
   if (limited) removeQuietly(cgroup);
   return report(settings, { limited, reason: limited ? '' : cgroup, peaks, cgroupPeakMiB, oomKills, loads, acked, ackedBytes, drainSeconds, failure });
 }

@@ -104,7 +104,7 @@ async function runMemory(settings: BenchSettings): Promise<ScenarioResult> {
     draining: Phase,
     afterFill?: () => Promise<void>,
   ): Promise<{ load: LoadResult; drainCpuSeconds: number }> => {
-    await sink.down();
+    sink.down();
     await sleep(1000);
     phase = filling;
     const deliveredBefore = sink.deliveries.length;
@@ -119,7 +119,7 @@ async function runMemory(settings: BenchSettings): Promise<ScenarioResult> {
     phase = draining;
     settings.log('memory: draining');
     const cpuBefore = relayd.cpu();
-    await sink.up();
+    sink.up();
     const deadline = Date.now() + 1_800_000;
     while (sink.deliveries.length - deliveredBefore < load.operations) {
       if (Date.now() > deadline) throw new Error(`memory: ${sink.deliveries.length - deliveredBefore} of ${load.operations} pushes delivered after 30 min`);
@@ -145,7 +145,7 @@ async function runMemory(settings: BenchSettings): Promise<ScenarioResult> {
     await relayd.stop({ keepData: true });
     compaction = readCompactionLog(relayd.dataDir);
     rmSync(relayd.dataDir, { recursive: true, force: true });
-    await sink.down();
+    await sink.close();
   }
   const drainedBytes = sink.deliveries.slice(-fill.operations).reduce((sum, delivery) => sum + delivery.bytes, 0);
   return report(settings, { samples, heapSamples, fill, drainSeconds, drainCpuSeconds, acks, compaction, drainedBytes });

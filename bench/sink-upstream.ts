@@ -2,7 +2,8 @@
 // fast as this machine can take bodies over HTTP. The memory scenario drains its 1 GiB backlog into
 // it, so the drain measures relayd (its store reads, sends and deletes) rather than the strict
 // emulator's decoding (the drain scenario measures relayd against the emulator). Listens on
-// 127.0.0.1 only; `down()` refuses connections like an outage.
+// 127.0.0.1 only; `down()` resets every connection like an outage. It keeps its port while down: a
+// closed one was taken by another process on the machine once, whose 404s dead-lettered pushes.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { preciseNow } from './load.js';
@@ -21,6 +22,7 @@ export class SinkUpstream {
   readonly #server: Server;
   #nextRunId = 5000;
   #port = 0;
+  #down = false;
 
   constructor() {
     this.#server = createServer((req, res) => {
@@ -38,6 +40,9 @@ export class SinkUpstream {
         res.end();
       });
     });
+    this.#server.prependListener('connection', (socket) => {
+      if (this.#down) socket.destroy();
+    });
   }
 
   get url(): string {
@@ -49,15 +54,21 @@ export class SinkUpstream {
     this.#port = (this.#server.address() as AddressInfo).port;
   }
 
-  async down(): Promise<void> {
+  down(): void {
+    this.#down = true;
+    this.#server.closeAllConnections();
+  }
+
+  up(): void {
+    this.#down = false;
+  }
+
+  /** Stops listening, for good. */
+  async close(): Promise<void> {
+    this.#down = true;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
     await closed;
-  }
-
-  /** Listens again on the same port. */
-  up(): Promise<void> {
-    return this.listen();
   }
 }
 

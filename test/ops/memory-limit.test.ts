@@ -50,7 +50,7 @@ describe('relayd in a 256 MiB memory cgroup', () => {
       client = new PushClient(relayd.url, CLIENTS);
       const runIds: string[] = [];
       for (let run = 0; run < RUNS; run++) runIds.push(await client.createRun(CREATE_BODY));
-      await sink.down();
+      sink.down();
       const v2 = v2Bodies('0', 8, 801);
       const v2Targets: PushTarget[] = runIds.map((runId) => ({ runId, protocol: 'v2', bodies: v2BodiesFor(runId, v2) }));
       let v2Pushes = 0;
@@ -69,7 +69,7 @@ describe('relayd in a 256 MiB memory cgroup', () => {
       });
       assert.equal(load.errors, 0, `every push acknowledged; first failure: ${load.firstError}`);
 
-      await sink.up();
+      sink.up();
       const pushes = v2Load.operations + load.operations;
       const deadline = Date.now() + 300_000;
       while (sink.deliveries.length < pushes && Date.now() < deadline) await sleep(100);
@@ -81,7 +81,7 @@ describe('relayd in a 256 MiB memory cgroup', () => {
       await client?.close();
       if (relayd) await relayd.stop().catch(() => undefined);
       else abandonRelaydChildren();
-      await sink.down().catch(() => undefined);
+      await sink.close();
       cgroup.remove();
     }
   });
