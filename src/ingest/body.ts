@@ -31,4 +31,3 @@ export async function readBody(req: IncomingMessage, maxBytes: number, { roomFor
   }
   return roomForMeta ? bodyAfterMetaRoom(memory, size) : Buffer.from(memory, 0, size);
 }
-

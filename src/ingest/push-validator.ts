@@ -34,6 +34,7 @@ export function resolveValidationThreads(setting: number | 'auto'): number {
  * A validation thread's semi-space. V8 grows it to 16 MiB under load (a young generation of 48 MiB:
  * both semi-spaces and a large-object space of the same size), per thread, for no rate that the
  * bench could measure (bench/README.md); with every isolate at 1 MiB, v1 ingest lost ~20 %.
+ * A launch flag `--max-semi-space-size` overrides this (checked: V8 reads the flag last).
  */
 const VALIDATION_SEMI_SPACE_MIB = 8;
 
