@@ -101,6 +101,21 @@ describe('PushValidator', () => {
     assert.deepEqual(finished, Array.from({ length: 12 }, (_, i) => i));
   });
 
+  it('decompresses a v2 push only when a thread is about to take it, three per thread', async () => {
+    const validator = new PushValidator(1);
+    const pushes = Array.from({ length: 10 }, () => validator.validate(pushOf(v2Capture.body, 'v2')));
+    // The thread is still starting (it loads its module): no push can have been validated yet.
+    await new Promise(setImmediate);
+    assert.deepEqual(validator.v2Pushes, { decompressed: 3, waiting: 7 });
+    assert.ok((await Promise.all(pushes)).every((count) => count > 0));
+    assert.deepEqual(validator.v2Pushes, { decompressed: 0, waiting: 0 });
+    // A refused decompression gives its turn back: the last push would wait forever otherwise.
+    const refusals = await Promise.allSettled(Array.from({ length: 6 }, () => validator.validate(REFUSED[3]![1])));
+    assert.ok(refusals.every((refusal) => refusal.status === 'rejected'));
+    assert.ok((await validator.validate(pushOf(v2Capture.body, 'v2'))) > 0);
+    await validator.close();
+  });
+
   it('finishes the tasks in flight before it closes', async () => {
     const validator = new PushValidator(1);
     const pending = captures.map((capture) => validator.validate(pushOf(capture.body, capture.route.kind === 'v1-push' ? 'v1' : 'v2', capture.headers['content-encoding'])));
