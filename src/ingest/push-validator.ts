@@ -8,7 +8,9 @@
 // thread for the wire walk that validates it and makes its results digest (~2 ms, which on the
 // event loop capped how fast relayd took a v2 backlog in: bench/README.md).
 // The pool starts with the first push, not with relayd: a thread costs ~10 MiB of RSS, and a
-// relayd that sees nothing at all needs none.
+// relayd that sees nothing at all needs none. A thread also stops once it had nothing to do for
+// THREAD_IDLE_MS: a v1 ingest leaves its isolate and its malloc arena holding tens of MiB that no
+// drain needs (bench/README.md); starting one again costs the next push ~55 ms.
 // A v2 push is decompressed only when a thread is about to take it: at most three per thread at
 // once, so that a thread always has its next one ready. Decompressed as they came, the 32 pushes
 // in flight of the ingest benchmark held up to 17 MiB of MetricSets (0.54 MiB each) waiting for a
@@ -28,6 +30,8 @@ import { type MetricSetToValidate, type PushToValidate, validateMetricSet, valid
 import type { ValidationOutcome } from './validation-worker.js';
 
 const MAX_AUTO_THREADS = 4;
+/** k6 pushes every second per run: a thread idle for two missed pushes stops (as idle-heap.ts's quiet). */
+const THREAD_IDLE_MS = 2000;
 /**
  * v2 MetricSets decompressed at once, per validation thread: the one it walks, the next, and one
  * being decompressed (two cost ~4% of the maximum v2 rate in the benchmark, three nothing measurable).
@@ -50,24 +54,28 @@ const VALIDATION_SEMI_SPACE_MIB = 8;
 
 type ValidationPool = Piscina<PushToValidate | MetricSetToValidate, ValidationOutcome>;
 
-async function startPool(threads: number): Promise<ValidationPool> {
+async function startPool(threads: number, idleTimeout: number): Promise<ValidationPool> {
   const { Piscina } = await import('piscina');
   // stricterFIFO: by default piscina puts a task it could not hand to a busy thread back at the
   // tail of its queue, so under steady load some pushes waited 28-41 s for their acknowledgement
   // (memory bench) while later ones went first.
   const resourceLimits = { maxYoungGenerationSizeMb: 3 * VALIDATION_SEMI_SPACE_MIB };
-  return new Piscina({ filename: WORKER_FILE.href, minThreads: threads, maxThreads: threads, stricterFIFO: true, resourceLimits });
+  return new Piscina({ filename: WORKER_FILE.href, minThreads: 0, maxThreads: threads, idleTimeout, stricterFIFO: true, resourceLimits });
 }
 
 export class PushValidator {
   readonly threads: number;
+  readonly #threadIdleMs: number;
   #pool: Promise<ValidationPool> | null = null;
+  #started: ValidationPool | null = null;
   readonly #decompressing: LimitFunction;
   /** v2 pushes waiting for their turn or in it: close() lets them reach the pool first. */
   readonly #turns = new Set<Promise<unknown>>();
 
-  constructor(threads: number) {
+  /** `threadIdleMs`: how long a thread may sit idle before it stops (tests shorten it). */
+  constructor(threads: number, { threadIdleMs = THREAD_IDLE_MS } = {}) {
     this.threads = threads;
+    this.#threadIdleMs = threadIdleMs;
     this.#decompressing = pLimit(Math.max(1, DECOMPRESSED_PER_THREAD * threads));
   }
 
@@ -108,11 +116,16 @@ export class PushValidator {
   }
 
   async #run(task: PushToValidate | MetricSetToValidate, transfer: boolean): Promise<Extract<ValidationOutcome, { samples: number }>> {
-    this.#pool ??= startPool(this.threads);
+    this.#pool ??= startPool(this.threads, this.#threadIdleMs).then((pool) => (this.#started = pool));
     const bytes = 'metricSet' in task ? task.metricSet : task.body;
     const outcome = await (await this.#pool).run(task, transfer ? { transferList: [bytes.buffer as ArrayBuffer] } : {});
     if ('samples' in outcome) return outcome;
     throw new RelaydError(outcome.code, outcome.detail);
+  }
+
+  /** Validation threads running now: none before the first push, nor after THREAD_IDLE_MS without one. */
+  get runningThreads(): number {
+    return this.#started?.threads.length ?? 0;
   }
 
   /** v2 pushes decompressed and not yet validated, and those waiting for their turn (still compressed). */

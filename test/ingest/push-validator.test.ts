@@ -116,6 +116,19 @@ describe('PushValidator', () => {
     await validator.close();
   });
 
+  it('stops its threads when they sit idle, and starts them again for the next push', async () => {
+    const validator = new PushValidator(2, { threadIdleMs: 50 });
+    assert.equal(validator.runningThreads, 0, 'none before the first push');
+    const v1 = captures.find((capture) => capture.route.kind === 'v1-push')!;
+    await Promise.all([validator.validate(pushOf(v1.body, 'v1')), validator.validate(pushOf(v2Capture.body, 'v2'))]);
+    assert.ok(validator.runningThreads > 0);
+    for (const deadline = Date.now() + 10_000; validator.runningThreads > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(validator.runningThreads, 0, 'idle threads stopped');
+    assert.ok((await validator.validate(pushOf(v1.body, 'v1'))) > 0);
+    assert.equal(validator.runningThreads, 1);
+    await validator.close();
+  });
+
   it('finishes the tasks in flight before it closes', async () => {
     const validator = new PushValidator(1);
     const pending = captures.map((capture) => validator.validate(pushOf(capture.body, capture.route.kind === 'v1-push' ? 'v1' : 'v2', capture.headers['content-encoding'])));
