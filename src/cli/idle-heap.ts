@@ -59,7 +59,10 @@ export class IdleHeap {
       this.#quiet = false;
       this.#held = false;
     } else if (this.#quiet) {
-      if (!this.#held && actions.youngBytes() >= YOUNG_HELD_BYTES) {
+      // Held again at every check: V8 sets the growth factor back to 2 whenever an isolate starts
+      // (a validation thread, push-validator.ts), even for a push that is refused and never appended.
+      if (this.#held) actions.hold();
+      else if (actions.youngBytes() >= YOUNG_HELD_BYTES) {
         actions.hold();
         this.#held = true;
       }
