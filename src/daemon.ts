@@ -102,7 +102,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   if (!auth.required && config.insecureAllowAnyRunner) {
     ingestLog.warn({ listen: config.listen.host }, 'no --accept-token: any client that can reach the port may send data (--insecure-allow-any-runner)');
   }
-  metrics.watch({ queue, runs, ready: () => health.isReady() });
+  metrics.watch({ queue, runs, validator, ready: () => health.isReady() });
   const admin = new AdminApi({
     runs,
     queue,

@@ -39,6 +39,7 @@ export interface WatchedState {
     quotaState(): { readonly usedBytes: number } | null;
   };
   readonly runs: { list(): readonly WatchedRun[] };
+  readonly validator: { readonly runningThreads: number };
   readonly ready: () => boolean;
 }
 
@@ -168,6 +169,14 @@ export class Metrics {
       'Of relayd_runs, the runs created elsewhere (K6_CLOUD_PUSH_REF_ID, k6-operator, a lost store) that relayd adopted, by state',
       (run) => run.record.adopted === true,
     );
+    new Gauge({
+      name: 'relayd_validation_threads',
+      help: 'Validation threads running: started by pushes (up to --validation-threads), each stopped after 2 s without one; each holds a V8 heap of its own',
+      registers: [this.registry],
+      collect() {
+        if (metrics.#watched) this.set(metrics.#watched.validator.runningThreads);
+      },
+    });
     new Gauge({
       name: 'relayd_ready',
       help: '1 while relayd can take data (/readyz answers 200), 0 while not (quota, disk, shutdown)',

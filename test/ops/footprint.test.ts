@@ -13,6 +13,7 @@ import { snappyCompress } from '../../src/protocol/index.js';
 import { CloudEmulator } from '../emulator/emulator.js';
 import { send } from '../emulator/send.js';
 import { procStatus, resetPeakRss } from '../helpers/footprint.js';
+import { sample, scrape } from '../helpers/prometheus.js';
 import { spawnRelayd, tempDir, testOptions, type ChildRelayd } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
 
@@ -99,15 +100,20 @@ describe('footprint', () => {
     const onLoop = await relaydWith({ 'validation-threads': '0' }, 'v1');
     assert.equal(procStatus(threaded.pid, 'Threads'), procStatus(onLoop.pid, 'Threads'), 'at rest, as many threads as with validation on the event loop');
 
+    const gauge = async (): Promise<number | undefined> => sample(await scrape(threaded.process.url), 'relayd_validation_threads');
+    assert.equal(await gauge(), 0, '/metrics shows none at rest');
+
     const atRest = { threaded: procStatus(threaded.pid, 'Threads'), onLoop: procStatus(onLoop.pid, 'Threads') };
     assert.equal((await threaded.runner.push()).status, 200);
     assert.equal((await onLoop.runner.push()).status, 200);
     const grew = { threaded: procStatus(threaded.pid, 'Threads') - atRest.threaded, onLoop: procStatus(onLoop.pid, 'Threads') - atRest.onLoop };
     assert.equal(grew.threaded - grew.onLoop, 1, `one validation thread started for the one push (${JSON.stringify(grew)})`);
+    assert.equal(await gauge(), 1, '/metrics shows it');
     // It stops 2 s after its last push (push-validator.ts); allowed far longer, so a busy machine cannot fail this.
     const backToRest = () => procStatus(threaded.pid, 'Threads') - procStatus(onLoop.pid, 'Threads') === atRest.threaded - atRest.onLoop;
     for (const deadline = Date.now() + 20_000; !backToRest() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(backToRest(), 'the idle validation thread stopped');
+    assert.equal(await gauge(), 0, '/metrics shows it stopped');
   });
 
   it('refuses a 1 GiB gzip bomb and a snappy bomb with 413, taking at most about the limit', async () => {
