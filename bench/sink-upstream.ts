@@ -65,9 +65,8 @@ export class SinkUpstream {
 
   /** Stops listening, for good. */
   async close(): Promise<void> {
-    this.#down = true;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeAllConnections();
+    this.down();
     await closed;
   }
 }

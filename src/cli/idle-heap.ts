@@ -61,8 +61,7 @@ export class IdleHeap {
     } else if (this.#quiet) {
       // Held again at every check: V8 sets the growth factor back to 2 whenever an isolate starts
       // (a validation thread, push-validator.ts), even for a push that is refused and never appended.
-      if (this.#held) actions.hold();
-      else if (actions.youngBytes() >= YOUNG_HELD_BYTES) {
+      if (this.#held || actions.youngBytes() >= YOUNG_HELD_BYTES) {
         actions.hold();
         this.#held = true;
       }

@@ -309,8 +309,7 @@ class Scanner {
       } else if (expected === SPAN_FIELD && wire === LENGTH) {
         this.#twoVarints(this.#length(end));
         value.addSpan(this.#first >>> 0, this.#second >>> 0);
-      }
-      else if (expected === PACKED_FIELD && wire === LENGTH) this.#packedCounters(this.#length(end));
+      } else if (expected === PACKED_FIELD && wire === LENGTH) this.#packedCounters(this.#length(end));
       else if (expected === PACKED_FIELD && wire === VARINT) value.addCounter(this.#varint(end) >>> 0);
       else throw malformed(`field ${field} has wire type ${wire}`);
     }
