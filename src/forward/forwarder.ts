@@ -107,7 +107,8 @@ export class Forwarder {
         }
         for (const item of items) {
           if (signal.aborted) return;
-          if (item.kind === 'push' && run.record.state !== 'rejected') {
+          // A push with its body in a file (a large one, rare) travels alone, as the other kinds do.
+          if (item.kind === 'push' && item.bodyFile === undefined && run.record.state !== 'rejected') {
             await window.add(() => this.#send(run, item), (outcome) => this.#settle(run, item, outcome, window));
           } else {
             await window.drain();
@@ -126,8 +127,8 @@ export class Forwarder {
     }
   }
 
-  #send(run: Run, item: StoredItem): Promise<FinalOutcome> {
-    return deliver(this.#options.client, this.#request(run, item), this.#options.policy, this.#abort.signal, (notice) =>
+  async #send(run: Run, item: StoredItem): Promise<FinalOutcome> {
+    return deliver(this.#options.client, await this.#request(run, item), this.#options.policy, this.#abort.signal, (notice) =>
       this.#onRetry(run, item, notice),
     );
   }
@@ -175,38 +176,36 @@ export class Forwarder {
   }
 
   /**
-   * A create whose archive file is gone (deleted by hand) can never be sent: rather than retrying for
-   * ever, it becomes a dead letter and the run is rejected, as for a create the cloud refused.
-   * Checked before the first attempt; a file deleted while its attempts go on is found at the next start.
+   * An item whose body file is gone (deleted by hand) can never be sent: rather than retrying for
+   * ever, it becomes a dead letter, and for a create the run is rejected, as for a create the cloud
+   * refused. Checked before the first attempt; a file deleted while its attempts go on is found at
+   * the next start.
    */
   async #lostBodyFile(run: Run, item: StoredItem): Promise<boolean> {
     if (item.bodyFile === undefined || run.record.state === 'rejected') return false;
     const path = this.#options.queue.bodyFiles.path(item.bodyFile);
     if (await access(path).then(() => true, () => false)) return false;
-    const reason = `the create's body file ${path} is missing`;
+    const reason = `the ${item.kind}'s body file ${path} is missing`;
     await this.#deadLetter(run, item, reason);
-    await this.#options.runs.reject(run, reason);
+    if (item.kind === 'create') await this.#options.runs.reject(run, reason);
     return true;
   }
 
-  #request(run: Run, item: StoredItem): UpstreamRequest {
+  async #request(run: Run, item: StoredItem): Promise<UpstreamRequest> {
     const upstreamId = run.record.upstreamId ?? run.record.id;
-    const mapped = upstreamId !== run.record.id;
-    // A multipart create's archive is streamed from its file, byte for byte (queue/body-files.ts).
+    const { bodyFiles } = this.#options.queue;
     const { bodyFile } = item;
-    const body =
-      bodyFile !== undefined
-        ? this.#options.queue.bodyFiles.upstreamBody(bodyFile)
-        : mapped && item.kind === 'push' && item.protocol === 'v2'
-          ? this.#withRunId(item.body, upstreamId)
-          : item.body;
+    let body: UpstreamRequest['body'];
+    if (upstreamId !== run.record.id && item.kind === 'push' && item.protocol === 'v2') {
+      // v2 bodies carry the run id inside the snappy-compressed MetricSet (validated at ingest).
+      const sent = bodyFile === undefined ? item.body : await bodyFiles.read(bodyFile);
+      body = snappyCompress(rewriteTestRunId(snappyUncompressBounded(sent, Number.MAX_SAFE_INTEGER), upstreamId));
+    } else {
+      // A body in a file (a multipart create's archive, a large push) is streamed from it, byte for byte.
+      body = bodyFile === undefined ? item.body : bodyFiles.upstreamBody(bodyFile);
+    }
     // Stream batches never reach the forwarder: the processing stage turns them into pushes.
     return { path: upstreamPath(item, upstreamId)!, headers: item.headers, body };
-  }
-
-  /** v2 bodies carry the run id inside the snappy-compressed MetricSet (validated at ingest). */
-  #withRunId(body: Uint8Array, upstreamId: string): Uint8Array {
-    return snappyCompress(rewriteTestRunId(snappyUncompressBounded(body, Number.MAX_SAFE_INTEGER), upstreamId));
   }
 
   #onRetry(run: Run, item: StoredItem, notice: RetryNotice): void {

@@ -1,8 +1,9 @@
 // Request bodies too large for a store value: the multipart create of `k6 cloud run
-// --local-execution`, whose test archive may be hundreds of MiB. A LevelDB value is written, read and
-// sent whole, so such a body would cost its size in memory (several times: encoding, the batch, the
-// read back); instead it is streamed into a file of <data dir>/bodies and the queue item names it
-// (QueueItem.bodyFile), so it is sent to the cloud as a stream too. Invariants:
+// --local-execution`, whose test archive may be hundreds of MiB, and a push of a MiB or more
+// (durable-queue.ts PUSH_BODY_FILE_BYTES). A LevelDB value is written, read and sent whole, so such a
+// body would cost its size in memory several times over (encoding, the log, the memtable, a table
+// block, the read back); instead it is written to a file of <data dir>/bodies and the queue item
+// names it (QueueItem.bodyFile), so it is sent to the cloud as a stream too. Invariants:
 //  - A file is synced, and its directory entry too, before the item naming it is appended: after an
 //    acknowledged create, both survive kill -9.
 //  - A file lives as long as an item (pending or dead letter) names it: the queue deletes it once the
@@ -10,7 +11,7 @@
 //    file, a file whose item never made it into the store or left it) is named by no item when the
 //    store opens again, and is deleted then (sweep).
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** What a queue item says of its body file. */
@@ -27,11 +28,14 @@ export interface BodyFileWriter {
   discard(): Promise<void>;
 }
 
+/** The folder of the data dir that holds them. */
+export const BODY_FILES_DIR = 'bodies';
+
 export class BodyFiles {
   readonly dir: string;
 
   constructor(dataDir: string) {
-    this.dir = join(dataDir, 'bodies');
+    this.dir = join(dataDir, BODY_FILES_DIR);
   }
 
   /** Deletes every file no item names (see the header). */
@@ -44,7 +48,7 @@ export class BodyFiles {
   async create(): Promise<BodyFileWriter> {
     const name = `${randomUUID()}.body`;
     const path = join(this.dir, name);
-    // Made on first use: a data dir that never took a multipart create has no such folder.
+    // Made on first use: a data dir that never took such a body has no such folder.
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const handle = await open(path, 'wx', 0o600);
     let bytes = 0;
@@ -70,6 +74,23 @@ export class BodyFiles {
         await this.remove(name);
       },
     };
+  }
+
+  /** A body held in memory, kept in a new file (synced, as `keep`). */
+  async write(body: Uint8Array): Promise<BodyFileRef> {
+    const writer = await this.create();
+    try {
+      await writer.write(body);
+      return await writer.keep();
+    } catch (err) {
+      await writer.discard().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A body back in memory, for a reader that decodes it. */
+  read(ref: BodyFileRef): Promise<Buffer> {
+    return readFile(this.path(ref));
   }
 
   path(ref: BodyFileRef): string {

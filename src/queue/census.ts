@@ -3,7 +3,7 @@
 // table LevelDB cannot read fails the pass, which sends the store to repair); `relayd check` prints
 // it. Read-only: it never changes the store.
 import type { ClassicLevel } from 'classic-level';
-import { decodeItem, type QueueItem } from './item.js';
+import { decodeItem, diskBytes, type QueueItem } from './item.js';
 import { parseEntryKey, SEQ_KEY } from './keys.js';
 
 export interface Backlog {
@@ -101,10 +101,11 @@ export async function takeCensus(db: Db): Promise<StoreCensus> {
         continue;
       }
       if (item.bodyFile !== undefined) census.bodyFiles.add(item.bodyFile.name);
-      if (prefix === 'd!') grow(census.deadLetters, value.byteLength);
+      const bytes = diskBytes(value.byteLength, item);
+      if (prefix === 'd!') grow(census.deadLetters, bytes);
       else {
         const backlog = census.backlog.get(runId) ?? { items: 0, bytes: 0 };
-        grow(backlog, value.byteLength);
+        grow(backlog, bytes);
         census.backlog.set(runId, backlog);
       }
     } else if (prefix === 'q!') {

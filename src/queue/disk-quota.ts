@@ -1,6 +1,7 @@
 // The disk quota of the store (--max-disk). What counts is what the store occupies on disk: the
-// size of LevelDB's files in the data dir, measured every second, plus every byte appended since
-// the last measurement (so a burst between two measurements cannot overshoot). Invariants:
+// size of LevelDB's files in the data dir and of the body files (body-files.ts), measured every
+// second, plus every byte appended since the last measurement (so a burst between two measurements
+// cannot overshoot). Invariants:
 //  - Only new data is refused (admit() throws RELAYD_QUOTA_REACHED, a 503 with Retry-After);
 //    nothing stored is ever deleted to make room.
 //  - Full at the quota; ready again only below the low-water mark (90%), so a store hovering at
@@ -13,6 +14,7 @@
 import { readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RelaydError } from '../errors.js';
+import { BODY_FILES_DIR } from './body-files.js';
 
 const GiB = 1024 ** 3;
 /** The "auto" quota is at most 10 GiB, and at most 90% of the space the store can use (free space plus its own files). */
@@ -26,15 +28,27 @@ export interface QuotaState {
   readonly full: boolean;
 }
 
-/** Bytes of the regular files directly in `dir` (LevelDB keeps all of its files at the top level). */
+/**
+ * Bytes of the store's files: the regular files directly in `dir` (LevelDB keeps all of its files at
+ * the top level) and the body files (body-files.ts).
+ */
 export async function storeFileBytes(dir: string): Promise<number> {
+  return (await regularFileBytes(dir)) + (await regularFileBytes(join(dir, BODY_FILES_DIR)));
+}
+
+async function regularFileBytes(dir: string): Promise<number> {
   let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  // A folder that is not there holds nothing (no body file was ever kept).
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  for (const entry of entries) {
     if (!entry.isFile()) continue;
     try {
       total += (await stat(join(dir, entry.name))).size;
     } catch {
-      // LevelDB deleted it between readdir and stat (an obsolete log or table): it takes no space.
+      // Deleted between readdir and stat (an obsolete log or table, a delivered body): it takes no space.
     }
   }
   return total;

@@ -21,9 +21,10 @@
 //    of the failed write while it goes on appending: a write "succeeding" after that, without a
 //    reopen, can vanish at the next open (seen with a real ENOSPC on tmpfs; test/queue/disk-full).
 //    Meanwhile writers get RELAYD_DISK_FULL or RELAYD_STORE_UNAVAILABLE (503, Retry-After).
-//  - A body kept in a file (body-files.ts: a multipart create's archive) leaves with its item: the
-//    item's removal is synced first, so that a crash cannot bring back an item without its file;
-//    files no item names are deleted when the store opens.
+//  - A body kept in a file (body-files.ts: a multipart create's archive, a push of PUSH_BODY_FILE_BYTES
+//    or more) leaves with its item: the item's removal is synced first, so that a crash cannot bring
+//    back an item without its file; files no item names are deleted when the store opens. A processed
+//    push that becomes an outbox item as it came keeps its file, which the outbox item then names.
 //  - Data appends (everything but create and finish) are refused at the disk quota (disk-quota.ts);
 //    creates and finishes are small, and refusing a finish would turn a finished run into a
 //    timed-out one.
@@ -38,7 +39,7 @@ import { DrainCompactor } from './drain-compactor.js';
 import { GroupCommitter, type BatchOp } from './group-commit.js';
 import { BodyFiles } from './body-files.js';
 import { isDiskFull, openStore, type StoreRecovery } from './store-open.js';
-import { decodeItem, encodeItem, isControlItem, type ItemBox, type QueueItem, type StoredItem } from './item.js';
+import { decodeItem, diskBytes, encodeItem, isControlItem, type ItemBox, type QueueItem, type StoredItem } from './item.js';
 import {
   BOX_PREFIX,
   RESULTS_PREFIX,
@@ -80,6 +81,15 @@ const REOPEN_EVERY_MS = 1000;
  * one memtable flush and a few rewritten boundary tables per round.
  */
 const COMPACT_AFTER_REMOVED_BYTES = 64 * 1024 ** 2;
+/**
+ * A push body of this size or more is kept in a body file, not in its store value: LevelDB holds a
+ * value several times over while it writes it (its log, the memtable), compacts it (a table block and
+ * its compression) and reads it back (its copy, then classic-level's Buffer), in malloc arenas that
+ * keep the memory afterwards. A 12 MiB push raised relayd's RSS ~75 MiB more between its answer and
+ * its delivery (bench/FOOTPRINT.md). k6's pushes are ~0.1-0.3 MiB (a one-second v1 push of 2,000
+ * requests, gzipped), so they stay in the store, group-committed.
+ */
+export const PUSH_BODY_FILE_BYTES = 1024 ** 2;
 /** With a small quota, compact once this share of it was removed: a full store recovers early in a drain. */
 const COMPACT_AFTER_REMOVED_SHARE = 0.1;
 /** When the queue empties, compact if this much (LevelDB's memtable size) was removed since the last round. */
@@ -103,6 +113,8 @@ const BOX_KEY: Readonly<Record<ItemBox, (runId: string, seq: number) => string>>
 
 /** Where a run's box starts: below its first item's key. */
 const boxStart = (box: ItemBox, runId: string): string => `${BOX_PREFIX[box]}${runId}!`;
+/** What an item's removal takes out of LevelDB (its size without its body file): what the compactor counts. */
+const storeBytes = (item: StoredItem): number => item.size - (item.bodyFile?.bytes ?? 0);
 
 export interface DeadLetter extends Omit<StoredItem, 'size'> {
   readonly reason: string;
@@ -336,17 +348,28 @@ export class DurableQueue {
     await once(this.#events, 'drained', { signal }).catch(() => undefined);
   }
 
-  /** Appends an item (and optionally a run record in the same batch); resolves with its seq once synced. */
+  /**
+   * Appends an item (and optionally a run record in the same batch); resolves with its seq once synced.
+   * A large push body goes to a body file first. If the write fails, the file is left to the sweep of
+   * the next open: whether a failed batch is in LevelDB's log is only known then.
+   */
   async append(runId: string, item: QueueItem, runRecord?: Uint8Array): Promise<number> {
     if (this.#failure) throw this.#failure;
-    const value = encodeItem(item);
-    if (!isControlItem(item)) this.#admit(value.byteLength);
+    let stored = item;
+    if (item.kind === 'push' && item.bodyFile === undefined && item.body.byteLength >= PUSH_BODY_FILE_BYTES) {
+      this.#admit(item.body.byteLength);
+      const bodyFile = await this.bodyFiles.write(item.body);
+      this.#quota?.added(bodyFile.bytes);
+      stored = { ...item, bodyFile };
+    }
+    const value = encodeItem(stored);
+    if (stored === item && !isControlItem(item)) this.#admit(value.byteLength);
     const seq = ++this.#seq;
     const ops: BatchOp[] = [{ type: 'put', key: itemKey(runId, seq), value }];
     if (runRecord !== undefined) ops.push({ type: 'put', key: runKey(runId), value: runRecord });
     await this.#committer.commit(ops);
     this.#appended += 1;
-    this.#grow(runId, 1, value.byteLength);
+    this.#grow(runId, 1, diskBytes(value.byteLength, stored));
     return seq;
   }
 
@@ -377,12 +400,24 @@ export class DurableQueue {
     const range = { gt: keyOf(runId, afterSeq), lt: `${BOX_PREFIX[box]}${runId}!~`, limit };
     let bytes = 0;
     for await (const [key, value] of this.#db.iterator(range)) {
-      const item = { ...decodeItem(value), runId, seq: parseEntryKey(key).seq, size: value.byteLength };
+      const decoded = decodeItem(value);
+      const item = { ...decoded, runId, seq: parseEntryKey(key).seq, size: diskBytes(value.byteLength, decoded) };
       items.push(box === 'inbox' ? item : { ...item, box });
       bytes += value.byteLength;
       if (bytes >= maxBytes) break;
     }
     return items;
+  }
+
+  /**
+   * read(), with the bodies of pushes kept in files read back into memory, for readers that decode
+   * them (the run results after a restart, the processing stage). The forwarder streams them instead.
+   */
+  async readInMemory(runId: string, afterSeq: number, limit: number): Promise<StoredItem[]> {
+    const items = await this.read(runId, afterSeq, limit);
+    return Promise.all(
+      items.map(async (item) => (item.kind === 'push' && item.bodyFile !== undefined ? { ...item, body: await this.bodyFiles.read(item.bodyFile) } : item)),
+    );
   }
 
   /**
@@ -399,7 +434,7 @@ export class DurableQueue {
       await this.#committer.commit([]);
       await this.bodyFiles.remove(item.bodyFile.name);
     }
-    this.#compactor.removed(boxStart(box, item.runId), key, item.size);
+    this.#compactor.removed(boxStart(box, item.runId), key, storeBytes(item));
     this.#grow(item.runId, -1, -item.size);
   }
 
@@ -419,7 +454,7 @@ export class DurableQueue {
     let outboxBytes = 0;
     for (const item of batch.outbox) {
       const value = encodeItem(item);
-      outboxBytes += value.byteLength;
+      outboxBytes += diskBytes(value.byteLength, item);
       ops.push({ type: 'put', key: outboxKey(runId, ++this.#seq), value });
     }
     for (const { item, reason } of batch.deadLetters) {
@@ -429,12 +464,22 @@ export class DurableQueue {
     const stateKey = processStateKey(runId);
     ops.push(batch.state === null ? { type: 'del', key: stateKey } : { type: 'put', key: stateKey, value: batch.state });
     await this.#committer.commit(ops);
+    await this.#removeBodyFilesLeft(batch);
     const consumedBytes = batch.consumed.reduce((sum, item) => sum + item.size, 0);
     // The processing stage consumes a run's inbox in order, as the forwarder delivers it.
     const lastConsumed = batch.consumed.at(-1);
-    if (lastConsumed) this.#compactor.removed(boxStart('inbox', runId), itemKey(runId, lastConsumed.seq), consumedBytes);
+    const consumedStoreBytes = batch.consumed.reduce((sum, item) => sum + storeBytes(item), 0);
+    if (lastConsumed) this.#compactor.removed(boxStart('inbox', runId), itemKey(runId, lastConsumed.seq), consumedStoreBytes);
     this.#grow(runId, batch.outbox.length - batch.consumed.length, outboxBytes - consumedBytes);
     this.#deadLetters += batch.deadLetters.length;
+  }
+
+  /** The body files of consumed inbox items that no outbox item or dead letter of the batch names (synced by then). */
+  async #removeBodyFilesLeft(batch: ProcessedBatch): Promise<void> {
+    const named = new Set([...batch.outbox, ...batch.deadLetters.map((letter) => letter.item)].map((item) => item.bodyFile?.name));
+    for (const { bodyFile } of batch.consumed) {
+      if (bodyFile !== undefined && !named.has(bodyFile.name)) await this.bodyFiles.remove(bodyFile.name);
+    }
   }
 
   /** Moves an item the cloud refused for good to the dead-letter keyspace, synced. */
@@ -474,7 +519,7 @@ export class DurableQueue {
         { type: 'del', key: deadKey(letterRun, seq) },
         { type: 'put', key: newKey, value: encoded },
       ]);
-      this.#grow(letterRun, 1, encoded.byteLength);
+      this.#grow(letterRun, 1, diskBytes(encoded.byteLength, item));
       this.#deadLetters -= 1;
       requeued.set(letterRun, (requeued.get(letterRun) ?? 0) + 1);
     }

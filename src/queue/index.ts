@@ -1,10 +1,10 @@
 export { BodyFiles } from './body-files.js';
 export type { BodyFileRef, BodyFileWriter } from './body-files.js';
-export { DurableQueue } from './durable-queue.js';
+export { DurableQueue, PUSH_BODY_FILE_BYTES } from './durable-queue.js';
 export type { Backlog, DeadLetter, ProcessedBatch } from './durable-queue.js';
 export { GroupCommitter } from './group-commit.js';
 export type { BatchOp } from './group-commit.js';
-export { decodeItem, encodeItem, isControlItem, upstreamPath } from './item.js';
+export { bodyBytes, decodeItem, encodeItem, isControlItem, upstreamPath } from './item.js';
 export type { ItemBox, ItemKind, PushProtocol, QueueItem, StoredItem } from './item.js';
 export { RUN_ID_PATTERN } from './keys.js';
 export type { QueueOptions, StoreConditions } from './durable-queue.js';

@@ -2,7 +2,9 @@
 // original body bytes and the headers that matter. Encoded as
 //   u32 BE length of the JSON meta | JSON meta | body bytes
 // so the body is stored once, byte for byte, and never re-encoded. A body too large for that (a
-// multipart create's test archive) lives in a file instead, named by `bodyFile` (body-files.ts).
+// multipart create's test archive, a push of a MiB or more) lives in a file instead, named by
+// `bodyFile` (body-files.ts); the stored value then has no body bytes, even when the item holds them
+// in memory (read back by DurableQueue.readInMemory).
 // A push body read with room in front of it (META_ROOM) is not copied either: its meta is written
 // into that room and the stored value is a view of the same memory.
 import type { BodyFileRef } from './body-files.js';
@@ -23,7 +25,7 @@ export interface QueueItem {
   readonly protocol?: PushProtocol;
   /** Headers to forward upstream, lower-case names (see forward/forwarded-headers.ts). */
   readonly headers: Readonly<Record<string, string>>;
-  /** Empty when the body is in `bodyFile`. */
+  /** Empty when the body is in `bodyFile`, unless read back from it. */
   readonly body: Uint8Array;
   /** The body's file under <data dir>/bodies, for a body kept out of the store (body-files.ts). */
   readonly bodyFile?: BodyFileRef;
@@ -38,7 +40,7 @@ export interface QueueItem {
 export interface StoredItem extends QueueItem {
   readonly runId: string;
   readonly seq: number;
-  /** Encoded size on disk, for the backlog counters. */
+  /** Bytes on disk (its store value and its body file), for the backlog counters. */
   readonly size: number;
   /** Absent: the inbox. */
   readonly box?: ItemBox;
@@ -82,8 +84,21 @@ export function upstreamPath(item: { readonly kind: ItemKind; readonly protocol?
   }
 }
 
+/** The bytes of the item's body, wherever they are kept. */
+export function bodyBytes(item: { readonly body: Uint8Array; readonly bodyFile?: BodyFileRef }): number {
+  return item.bodyFile?.bytes ?? item.body.byteLength;
+}
+
+/** What an item occupies on disk: its encoded store value (`valueBytes`) and its body file. */
+export function diskBytes(valueBytes: number, item: { readonly bodyFile?: BodyFileRef }): number {
+  return valueBytes + (item.bodyFile?.bytes ?? 0);
+}
+
+const NO_BODY = new Uint8Array(0);
+
 export function encodeItem(item: QueueItem): Buffer {
-  const { body, ...meta } = item;
+  const { body: held, ...meta } = item;
+  const body = item.bodyFile === undefined ? held : NO_BODY;
   const metaBytes = Buffer.from(JSON.stringify(meta satisfies ItemMeta));
   const start = body.byteOffset - 4 - metaBytes.length;
   // The room is used once: a second item encoded around the same body would overwrite the first's meta.

@@ -4,7 +4,7 @@
 import type { ClassicLevel } from 'classic-level';
 import { takeCensus, type StoreCensus } from './census.js';
 import type { DeadLetter } from './durable-queue.js';
-import { decodeItem, type ItemBox, type StoredItem } from './item.js';
+import { decodeItem, diskBytes, type ItemBox, type StoredItem } from './item.js';
 import { BOX_PREFIX, parseEntryKey, prefixRange, runKey } from './keys.js';
 import { openExistingStore } from './store-open.js';
 
@@ -34,7 +34,8 @@ export class StoreReader {
   /** Pending items of one run's box, in arrival order. */
   async *pending(runId: string, box: ItemBox): AsyncGenerator<StoredItem> {
     for await (const [key, value] of this.#db.iterator(prefixRange(`${BOX_PREFIX[box]}${runId}!`))) {
-      yield { ...decodeItem(value), runId, seq: parseEntryKey(key).seq, size: value.byteLength, box };
+      const item = decodeItem(value);
+      yield { ...item, runId, seq: parseEntryKey(key).seq, size: diskBytes(value.byteLength, item), box };
     }
   }
 

@@ -88,7 +88,7 @@ export class ResultsEngine implements ResultsSource {
     for (const run of options.runs.list()) {
       const runId = run.record.id;
       for (let after = engine.#states.get(runId)?.core.seq ?? 0; ; ) {
-        const items = await options.queue.read(runId, after, RECOVERY_PAGE);
+        const items = await options.queue.readInMemory(runId, after, RECOVERY_PAGE);
         for (const item of items) engine.#apply({ runId, item, seq: item.seq, digest: undefined });
         if (items.length < RECOVERY_PAGE) break;
         after = (items.at(-1) as { seq: number }).seq;

@@ -10,6 +10,7 @@
 // and the next write undercounts that one delivery. After a failed write, the counts of the requests
 // it refused stay on disk until the run's next write corrects them.
 // For a run relayd aggregates, `delivered` counts the aggregated requests sent upstream.
+import { bodyBytes, type BodyFileRef } from '../queue/index.js';
 
 export interface Tally {
   requests: number;
@@ -33,6 +34,7 @@ export interface RunLedger {
 export interface Counted {
   readonly samples: number;
   readonly body: Uint8Array;
+  readonly bodyFile?: BodyFileRef;
 }
 
 export function newLedger(): RunLedger {
@@ -44,7 +46,7 @@ export function newLedger(): RunLedger {
 export function count(tally: Tally, item: Counted, sign: 1 | -1 = 1): void {
   tally.requests += sign;
   tally.samples += sign * item.samples;
-  tally.bytes += sign * item.body.byteLength;
+  tally.bytes += sign * bodyBytes(item);
 }
 
 export function encodeLedger(ledger: RunLedger): Uint8Array {

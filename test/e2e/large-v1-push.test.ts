@@ -4,9 +4,12 @@
 // large malformed ones are refused with a clear 4xx, and relayd keeps serving.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { v1Body } from '../../bench/payloads.js';
+import { PUSH_BODY_FILE_BYTES } from '../../src/queue/index.js';
 import { send, type SendResult } from '../emulator/send.js';
 import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
@@ -37,11 +40,14 @@ for (const threads of ['1', '0']) {
 
     it("accepts k6's largest v1 push and delivers it byte for byte with its sample count", async () => {
       assert.ok(largest.rawBytes > 30 * MiB && largest.samples > 100_000);
+      assert.ok(largest.body.length >= PUSH_BODY_FILE_BYTES, 'queued in a body file, sent from it');
       assert.equal((await push(largest.body)).status, 200);
       const run = stack.emulator.runs.get(runner.runId)!;
       await eventually(() => run.pushes.length === 1, 20_000, 'the delivery');
       assert.ok(run.pushes[0]!.body.equals(largest.body));
       assert.equal(run.pushes[0]!.samples, largest.samples);
+      const bodies = join(stack.relayd.dataDir, 'bodies');
+      await eventually(async () => (await readdir(bodies)).length === 0, 5000, 'the body file deleted once delivered');
     });
 
     it('refuses large malformed bodies with a 4xx that says what is wrong', async () => {

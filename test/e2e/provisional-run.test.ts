@@ -2,8 +2,13 @@
 // queues everything, and when the cloud is back creates the run there and delivers every push and
 // the finish under the cloud's id, with MetricSet.test_run_id rewritten in v2 bodies.
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { densestV2Body, V2_HEADERS } from '../../bench/payloads.js';
 import { decodeMetricSet, snappyUncompressBounded } from '../../src/protocol/index.js';
+import { PUSH_BODY_FILE_BYTES } from '../../src/queue/index.js';
+import { send } from '../emulator/send.js';
 import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
 
@@ -62,5 +67,27 @@ describe('provisional run ids', () => {
     assert.equal(created.status, 200);
     assert.match(provisional.runId, /^9\d{16}$/);
     await eventually(() => stack.emulator.runs.size === 2, 5000, 'the queued create delivered once the cloud answers');
+  });
+
+  it('rewrites the run id of a push whose body was kept in a file', async () => {
+    await stack.emulator.down();
+    const runner = new ScriptedRunner(stack.relayd.url);
+    assert.equal((await runner.create()).status, 200);
+    const { body } = densestV2Body(runner.runId);
+    assert.ok(body.length >= PUSH_BODY_FILE_BYTES, 'the body goes to a file');
+    const headers = { ...V2_HEADERS, authorization: 'Token t', 'k6-idempotency-key': 'large' };
+    assert.equal((await send(`${stack.relayd.url}/v2/metrics/${runner.runId}`, { headers, body })).status, 200);
+    const bodies = join(stack.relayd.dataDir, 'bodies');
+    assert.equal((await readdir(bodies)).length, 1, 'kept in a file while queued');
+
+    const before = new Set(stack.emulator.runs.keys());
+    await stack.emulator.up();
+    const delivered = () => [...stack.emulator.runs.values()].find((run) => !before.has(run.id) && run.pushes.length === 1);
+    await eventually(() => delivered() !== undefined, 20_000, 'the push in the cloud');
+    const cloudRun = delivered()!;
+    const metricSet = decodeMetricSet(snappyUncompressBounded(cloudRun.pushes[0]!.body, 1 << 26));
+    assert.equal(metricSet.testRunId, cloudRun.id, 'test_run_id rewritten to the cloud id');
+    assert.equal(metricSet.metrics[0]!.timeSeries.length, 1000, 'every series of the push');
+    await eventually(async () => (await readdir(bodies)).length === 0, 5000, 'the file deleted once delivered');
   });
 });

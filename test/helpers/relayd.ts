@@ -38,6 +38,7 @@ export async function tempDir(prefix = 'relayd-test-'): Promise<{ path: string; 
 export interface InProcessRelayd {
   readonly daemon: Daemon;
   readonly url: string;
+  readonly dataDir: string;
   /** Every log line written so far. */
   logs(): string;
   close(): Promise<void>;
@@ -53,7 +54,7 @@ export async function startInProcess(options: Options): Promise<InProcessRelayd>
   });
   const config = buildConfig(options);
   const daemon = await startDaemon(config, createLogger(config.logLevel, sink));
-  return { daemon, url: daemon.url, logs: () => lines.join(''), close: () => daemon.close() };
+  return { daemon, url: daemon.url, dataDir: config.dataDir, logs: () => lines.join(''), close: () => daemon.close() };
 }
 
 export interface ChildRelayd {
