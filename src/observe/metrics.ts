@@ -133,7 +133,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'relayd_store_bytes',
-      help: 'Bytes of the store (LevelDB files in the data dir) on disk, measured every second: the backlog, dead letters and run records, before LevelDB compacts what was delivered',
+      help: 'Bytes of the store on disk (LevelDB files and body files in the data dir), measured every second: the backlog, dead letters and run records, before LevelDB compacts what was delivered',
       registers: [this.registry],
       collect() {
         const quota = metrics.#watched?.queue.quotaState();
