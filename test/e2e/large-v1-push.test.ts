@@ -48,6 +48,9 @@ for (const threads of ['1', '0']) {
       assert.equal(run.pushes[0]!.samples, largest.samples);
       const bodies = join(stack.relayd.dataDir, 'bodies');
       await eventually(async () => (await readdir(bodies)).length === 0, 5000, 'the body file deleted once delivered');
+      const { ledger } = stack.relayd.daemon.runs.get(runner.runId)!;
+      assert.deepEqual(ledger.delivered, ledger.persisted, 'the ledger counts the body kept in its file as delivered');
+      assert.equal(ledger.delivered.bytes, largest.body.length);
     });
 
     it('refuses large malformed bodies with a 4xx that says what is wrong', async () => {
