@@ -2,9 +2,12 @@
 // requests, relayd aggregates them into AggregatedPoints and outliers (§5), and what reaches the
 // cloud adds up to exactly what k6 sent, with the finish after all of it.
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import type { V1Envelope } from '../../src/aggregate/index.js';
+import { PUSH_BODY_FILE_BYTES } from '../../src/queue/index.js';
 import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { addV1Envelopes, assertSameTotals, emptyTotals, upstreamTotals } from '../helpers/metric-totals.js';
 import { AGGREGATING_OPTIONS, generateV1Pushes, RetryingV1Runner, v1PushBody } from '../helpers/v1-traffic.js';
@@ -38,6 +41,22 @@ describe('a v1 run relayd aggregates', () => {
     assert.equal(new Set(run.pushes.map((p) => p.idempotencyKey)).size, run.pushes.length, 'every push has its own key');
     assert.equal(run.duplicates, 0);
     await eventually(() => stack.relayd.daemon.queue.totals().items === 0, 5000, 'inbox and outbox to drain');
+  });
+
+  it('aggregates a push whose body waited in a body file, and deletes the file once it was taken', async () => {
+    const [envelopes] = generateV1Pushes({ requests: 3000, seconds: 1, startUs: (Date.now() - 60_000) * 1000, seed: 3 });
+    const body = Buffer.from(JSON.stringify(envelopes)); // K6_CLOUD_NO_COMPRESS: plain JSON
+    assert.ok(body.length >= PUSH_BODY_FILE_BYTES, `${body.length} bytes: kept in a file`);
+    const runner = new RetryingV1Runner(() => stack.relayd.url);
+    await runner.create();
+    const headers = { authorization: 'Token t', 'content-type': 'application/json', 'k6-idempotency-key': 'large-plain' };
+    assert.equal((await send(`${stack.relayd.url}/v1/metrics/${runner.runId}`, { headers, body })).status, 200);
+    await runner.finish();
+
+    const run = stack.emulator.runs.get(runner.runId)!;
+    await eventually(() => run.finish !== undefined, 15_000, 'the finish upstream');
+    assertSameTotals(upstreamTotals(run.pushes), addV1Envelopes(emptyTotals(), envelopes!), 'upstream totals');
+    await eventually(async () => (await readdir(join(stack.relayd.dataDir, 'bodies'))).length === 0, 5000, 'the body file deleted');
   });
 
   it('tells k6 in the create answer to send raw requests', async () => {

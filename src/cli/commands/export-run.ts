@@ -21,7 +21,7 @@ export interface ExportLine {
   readonly headers: Record<string, string>;
   /** The body exactly as stored, base64; empty when it is in `bodyFile`. */
   readonly body: string;
-  /** A body kept in a file (a multipart create's archive), relative to the data dir. */
+  /** A body kept in a file (a multipart create's archive, a push of a MiB or more), relative to the data dir. */
   readonly bodyFile?: string;
   readonly receivedAt: number;
   readonly samples: number;
