@@ -60,7 +60,8 @@ export class BodyFiles {
     };
     return {
       write: async (chunk) => {
-        await handle.write(chunk);
+        // writeFile goes on after a short write (a disk filling up), where write() would return it.
+        await handle.writeFile(chunk);
         bytes += chunk.byteLength;
       },
       keep: async () => {

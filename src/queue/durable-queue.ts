@@ -358,7 +358,10 @@ export class DurableQueue {
     let stored = item;
     if (item.kind === 'push' && item.bodyFile === undefined && item.body.byteLength >= PUSH_BODY_FILE_BYTES) {
       this.#admit(item.body.byteLength);
-      const bodyFile = await this.bodyFiles.write(item.body);
+      const bodyFile = await this.bodyFiles.write(item.body).catch((err: unknown) => {
+        // The store itself is unharmed (the file is gone again): only this push is refused.
+        throw isDiskFull(err) ? new RelaydError('RELAYD_DISK_FULL', `writing a push's body file: ${(err as Error).message}`, { cause: err }) : err;
+      });
       this.#quota?.added(bodyFile.bytes);
       stored = { ...item, bodyFile };
     }

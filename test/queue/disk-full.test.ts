@@ -3,11 +3,12 @@
 // store was reopened (LevelDB's log can lose a write that "succeeds" after an ENOSPC, see the header
 // of durable-queue.ts); the store reopens by itself once space is free.
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isRelaydError } from '../../src/errors.js';
-import { DurableQueue } from '../../src/queue/index.js';
+import { DurableQueue, PUSH_BODY_FILE_BYTES } from '../../src/queue/index.js';
 import { eventually, tempDir } from '../helpers/relayd.js';
 import { mountTmpfs, unmount } from '../helpers/tmpfs.js';
 import { pushItem } from './store-fixtures.js';
@@ -69,5 +70,26 @@ describe('a full disk under the store', () => {
     const missing = acked.filter((n) => !keys.includes(`key-${n}`));
     assert.deepEqual(missing, [], `every acknowledged append survived (${acked.length})`);
     await reopened.close();
+  });
+
+  it("refuses a push whose body file does not fit with a 503, leaves no file, and keeps taking what fits", async (t) => {
+    if (!mounted) {
+      t.skip('needs root to mount a small tmpfs');
+      return;
+    }
+    const dir = join(mount, 'files');
+    const queue = await DurableQueue.open(dir);
+    const ballast = join(mount, 'ballast-files');
+    // What the earlier test left on the tmpfs, plus this, leaves less than one large body free.
+    await writeFile(ballast, Buffer.alloc(5 * 1024 * 1024));
+    const free = statfsSync(mount).bavail * statfsSync(mount).bsize;
+    assert.ok(free < PUSH_BODY_FILE_BYTES && free > 64 * 1024, `${free} bytes free`);
+    const large = { ...pushItem(1, 10), body: Buffer.alloc(PUSH_BODY_FILE_BYTES) };
+    await assert.rejects(queue.append('2', large), (err: unknown) => isRelaydError(err) && err.code === 'RELAYD_DISK_FULL' && err.status === 503);
+    assert.deepEqual(await readdir(join(dir, 'bodies')), [], 'the partial file is gone');
+    await queue.append('2', pushItem(2, 10));
+    assert.equal((await queue.read('2', 0, 10)).length, 1, 'the store still takes what fits');
+    await queue.close();
+    await rm(ballast);
   });
 });
