@@ -133,7 +133,7 @@ export class Processor {
     const pipeline = work.pipeline;
     // Read before the inbox: a finish is in the inbox before its run leaves `running`.
     const wasRunning = record.state === 'running';
-    const items = await queue.readInMemory(record.id, work.cursor, ITEMS_PER_STEP);
+    const items = await queue.readInMemory(record.id, work.cursor, ITEMS_PER_STEP, BYTES_PER_STEP);
     const now = this.#now();
     let bytes = 0;
     for (const item of items) {

@@ -413,14 +413,19 @@ export class DurableQueue {
   }
 
   /**
-   * read(), with the bodies of pushes kept in files read back into memory, for readers that decode
-   * them (the run results after a restart, the processing stage). The forwarder streams them instead.
+   * read() of the inbox, with the bodies of pushes kept in files read back into memory, for readers
+   * that decode them (the run results after a restart, the processing stage; the forwarder streams
+   * them instead). Once the items hold `maxBytes`, files included, no more are read (the first always is).
    */
-  async readInMemory(runId: string, afterSeq: number, limit: number): Promise<StoredItem[]> {
-    const items = await this.read(runId, afterSeq, limit);
-    return Promise.all(
-      items.map(async (item) => (item.kind === 'push' && item.bodyFile !== undefined ? { ...item, body: await this.bodyFiles.read(item.bodyFile) } : item)),
-    );
+  async readInMemory(runId: string, afterSeq: number, limit: number, maxBytes: number): Promise<StoredItem[]> {
+    const loaded: StoredItem[] = [];
+    let bytes = 0;
+    for (const item of await this.read(runId, afterSeq, limit, 'inbox', maxBytes)) {
+      loaded.push(item.kind === 'push' && item.bodyFile !== undefined ? { ...item, body: await this.bodyFiles.read(item.bodyFile) } : item);
+      bytes += item.size;
+      if (bytes >= maxBytes) break;
+    }
+    return loaded;
   }
 
   /**

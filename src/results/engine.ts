@@ -38,8 +38,9 @@ const TICK_MS = 1000;
 const DRAIN_SLICE_MS = 10;
 /** Items waiting to be merged; beyond, they are merged at once (each holds its stored body). */
 const MAX_PENDING = 32;
-/** Items read back from the inbox per query at start. */
+/** Items read back from the inbox per query at start, and the bytes they may hold (large pushes' files read back). */
 const RECOVERY_PAGE = 64;
+const RECOVERY_PAGE_BYTES = 16 * 1024 * 1024;
 
 export interface ResultsEngineOptions {
   readonly queue: DurableQueue;
@@ -88,9 +89,9 @@ export class ResultsEngine implements ResultsSource {
     for (const run of options.runs.list()) {
       const runId = run.record.id;
       for (let after = engine.#states.get(runId)?.core.seq ?? 0; ; ) {
-        const items = await options.queue.readInMemory(runId, after, RECOVERY_PAGE);
+        const items = await options.queue.readInMemory(runId, after, RECOVERY_PAGE, RECOVERY_PAGE_BYTES);
         for (const item of items) engine.#apply({ runId, item, seq: item.seq, digest: undefined });
-        if (items.length < RECOVERY_PAGE) break;
+        if (items.length === 0) break;
         after = (items.at(-1) as { seq: number }).seq;
       }
     }

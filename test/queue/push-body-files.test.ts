@@ -43,8 +43,10 @@ describe('push bodies kept in files', () => {
     assert.equal(inStore!.bodyFile, undefined);
     assert.ok(Buffer.from(inStore!.body).equals(small));
     assert.equal(reopened.backlog('7').bytes, inFile!.size + inStore!.size, 'the backlog counts the file');
-    const [loaded] = await reopened.readInMemory('7', 0, 1);
-    assert.ok(Buffer.from(loaded!.body).equals(large), 'readInMemory reads the file back');
+    const loaded = await reopened.readInMemory('7', 0, 10, inFile!.size);
+    assert.equal(loaded.length, 1, 'no more once the files read back hold maxBytes');
+    assert.ok(Buffer.from(loaded[0]!.body).equals(large), 'readInMemory reads the file back');
+    assert.equal((await reopened.readInMemory('7', 0, 10, Infinity)).length, 2);
 
     await reopened.remove(inFile!);
     assert.deepEqual(await bodyFilesIn(dir), [], 'the file went with its item');
@@ -58,7 +60,7 @@ describe('push bodies kept in files', () => {
     const passed = randomBytes(PUSH_BODY_FILE_BYTES + 10);
     await queue.append('8', push(passed, 'v2'));
     await queue.append('8', push(randomBytes(PUSH_BODY_FILE_BYTES + 20), 'v1'));
-    const [v2, v1] = await queue.readInMemory('8', 0, 10);
+    const [v2, v1] = await queue.readInMemory('8', 0, 10, Infinity);
     const { runId: _runId, seq: _seq, size: _size, ...outboxItem } = v2!;
     await queue.commitProcessed('8', { consumed: [v2!, v1!], outbox: [outboxItem], deadLetters: [], state: null });
 

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { RunResults } from '../../src/results/index.js';
-import { closeStack, createRun, feedCapture, openStack, removeDir, tempDir, type ResultsStack } from './stack.js';
+import { PUSH_BODY_FILE_BYTES } from '../../src/queue/index.js';
+import { generateV1Pushes } from '../helpers/v1-traffic.js';
+import { closeStack, createRun, feedCapture, openStack, pushItem, removeDir, tempDir, type ResultsStack } from './stack.js';
 
 /** A process that dies without writing its results: the queue's own writes are on disk, nothing else. */
 async function crash(stack: ResultsStack): Promise<void> {
@@ -56,6 +58,18 @@ describe('results across restarts', () => {
     const after = await reopen();
     assert.deepEqual(after, before);
     assert.ok(after && after.totals.requests > 481, 'the extra push counts once');
+  });
+
+  it('after a crash, a push whose body waited in a file is digested again from the file', async () => {
+    const run = await createRun(stack, 'run', Buffer.from('{"name":"large"}'));
+    const [envelopes] = generateV1Pushes({ requests: 3000, seconds: 1, startUs: Date.UTC(2026, 0, 1) * 1000 });
+    const body = Buffer.from(JSON.stringify(envelopes));
+    assert.ok(body.length >= PUSH_BODY_FILE_BYTES);
+    await stack.runs.acceptPush(run, pushItem('v1', body));
+    const before = stack.engine.get('run');
+    assert.equal(before?.totals.requests, 3000);
+    await crash(stack);
+    assert.deepEqual(await reopen(), before);
   });
 
   it("a confirmed run's thresholds are written at its create, before any round", async () => {
