@@ -25,8 +25,12 @@ type Db = ClassicLevel<string, Uint8Array>;
  * 2 MiB: ~60-70 MiB mapped whatever the backlog (peak 475-513 MiB). Cost: an evicted table is
  * reopened (open, mmap, read its index) when read again: +11% CPU per GiB drained (2 pairs), drain
  * 169 against 195 MiB/s (medians of 3 pairs on a busy machine; bench/README.md, issue 11).
+ * Tables of 1 MiB instead of LevelDB's 2 halve what those 64 tables can map: the 1 GiB drain's
+ * file-backed RSS (mapped tables, and the node binary's ~45 MiB) 87-89 against 104-123 MiB, its
+ * RSS peak 287 against 311 (3 pairs), for ~4% more CPU per GiB drained; ingest and the drain's rate
+ * unchanged within their noise.
  */
-const STORE_OPTIONS = { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: 74 } as const;
+const STORE_OPTIONS = { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: 74, maxFileSize: 1024 * 1024 } as const;
 
 export type StoreRecovery =
   | { readonly kind: 'repaired'; readonly damage: string; readonly archived: string[] }
