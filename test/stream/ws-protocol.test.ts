@@ -3,7 +3,10 @@
 // that reaches the cloud aggregated, with totals equal to what was streamed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
+import { join } from 'node:path';
+import { PUSH_BODY_FILE_BYTES } from '../../src/queue/index.js';
 import { addSamples, assertSameTotals, emptyTotals, upstreamTotals } from '../helpers/metric-totals.js';
 import { eventually, useRelaydStack } from '../helpers/relayd.js';
 import { streamBatch } from '../helpers/stream-traffic.js';
@@ -135,5 +138,23 @@ describe('a stream created while the cloud is down', () => {
     assert.notEqual(run.id, created.runId, "the cloud's own id");
     assert.ok(run.pushes.every((push) => push.status === 200), 'every MetricSet carries the cloud id (the emulator checks test_run_id)');
     assertSameTotals(upstreamTotals(run.pushes), addSamples(emptyTotals(), batches.flat()), 'upstream totals');
+  });
+
+  it('takes a batch of a MiB or more through a body file, with the same totals upstream', async () => {
+    const socket = await RawSocket.open(stack.relayd.url);
+    socket.send(CREATE);
+    const { runId } = await socket.next('created');
+    const samples = streamBatch(1, { requestsPerBatch: 600, startMs: Date.now() - 120_000 });
+    const text = JSON.stringify({ type: 'batch', seq: 1, samples });
+    assert.ok(text.length >= PUSH_BODY_FILE_BYTES, `${text.length} bytes: kept in a file`);
+    socket.send(text);
+    assert.equal((await socket.next('ack')).seq, 1);
+    socket.send({ type: 'finish', runStatus: 3 });
+    await socket.next('finished');
+    socket.close();
+
+    await eventually(() => stack.emulator.runs.get(String(runId))?.finish !== undefined, 20_000, 'the finish upstream');
+    assertSameTotals(upstreamTotals(stack.emulator.runs.get(String(runId))!.pushes), addSamples(emptyTotals(), samples), 'upstream totals');
+    await eventually(async () => (await readdir(join(stack.relayd.dataDir, 'bodies'))).length === 0, 5000, 'the body file deleted');
   });
 });
