@@ -12,18 +12,25 @@ import { send } from '../emulator/send.js';
 import { useChildStack } from '../helpers/child-stack.js';
 import { eventually, startInProcess, testOptions, useRelaydStack } from '../helpers/relayd.js';
 import { ScriptedRunner } from '../helpers/runner.js';
+import type { CloudEmulator } from '../emulator/emulator.js';
+
+/** Creates a run, takes the cloud down, and has relayd acknowledge the densest v2 push (kept in a file). */
+async function largePushWhileDown(url: string, emulator: CloudEmulator, key: string): Promise<{ runner: ScriptedRunner; body: Buffer }> {
+  const runner = new ScriptedRunner(url);
+  assert.equal((await runner.create()).status, 200);
+  await emulator.down();
+  const { body } = densestV2Body(runner.runId);
+  assert.ok(body.length >= PUSH_BODY_FILE_BYTES);
+  const headers = { ...V2_HEADERS, authorization: 'Token testtoken', 'k6-idempotency-key': key };
+  assert.equal((await send(`${url}/v2/metrics/${runner.runId}`, { headers, body })).status, 200);
+  return { runner, body };
+}
 
 describe('a push kept in a body file across kill -9', () => {
   const stack = useChildStack();
 
   it('is delivered byte for byte after the restart, and its file deleted', async () => {
-    const runner = new ScriptedRunner(stack.relayd.url);
-    assert.equal((await runner.create()).status, 200);
-    await stack.emulator.down();
-    const { body } = densestV2Body(runner.runId);
-    assert.ok(body.length >= PUSH_BODY_FILE_BYTES);
-    const headers = { ...V2_HEADERS, authorization: 'Token testtoken', 'k6-idempotency-key': 'large-kill' };
-    assert.equal((await send(`${stack.relayd.url}/v2/metrics/${runner.runId}`, { headers, body })).status, 200);
+    const { runner, body } = await largePushWhileDown(stack.relayd.url, stack.emulator, 'large-kill');
     const bodies = join(stack.dir, 'store', 'bodies');
     const [kept] = await readdir(bodies);
     assert.ok(kept, 'the acknowledged body is in a file');
@@ -43,11 +50,7 @@ describe('a push whose body file was deleted by hand', () => {
   const stack = useRelaydStack();
 
   it('becomes a dead letter at the next start, and the run goes on', async () => {
-    const runner = new ScriptedRunner(stack.relayd.url);
-    assert.equal((await runner.create()).status, 200);
-    await stack.emulator.down();
-    const headers = { ...V2_HEADERS, authorization: 'Token t', 'k6-idempotency-key': 'large-lost' };
-    assert.equal((await send(`${stack.relayd.url}/v2/metrics/${runner.runId}`, { headers, body: densestV2Body(runner.runId).body })).status, 200);
+    const { runner } = await largePushWhileDown(stack.relayd.url, stack.emulator, 'large-lost');
     assert.equal((await runner.push('small-after')).status, 200);
     const dir = stack.relayd.daemon.queue.bodyFiles.dir;
     await stack.relayd.close();
