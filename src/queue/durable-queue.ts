@@ -394,8 +394,9 @@ export class DurableQueue {
 
   /**
    * Up to `limit` items of a run's inbox (or outbox) with seq > afterSeq, in arrival order; once they
-   * hold `maxBytes` no more are read (the first always is), so that what is read ahead of sending
-   * stays small whatever the bodies weigh.
+   * hold `maxBytes` (their sizes, body files included) no more are read (the first always is), so
+   * that what is read ahead of sending, or read back by readInMemory, stays small whatever the
+   * bodies weigh.
    */
   async read(runId: string, afterSeq: number, limit: number, box: ItemBox = 'inbox', maxBytes = Infinity): Promise<StoredItem[]> {
     const items: StoredItem[] = [];
@@ -406,24 +407,21 @@ export class DurableQueue {
       const decoded = decodeItem(value);
       const item = { ...decoded, runId, seq: parseEntryKey(key).seq, size: diskBytes(value.byteLength, decoded) };
       items.push(box === 'inbox' ? item : { ...item, box });
-      bytes += value.byteLength;
+      bytes += item.size;
       if (bytes >= maxBytes) break;
     }
     return items;
   }
 
   /**
-   * read() of the inbox, with the bodies of pushes kept in files read back into memory, for readers
-   * that decode them (the run results after a restart, the processing stage; the forwarder streams
-   * them instead). Once the items hold `maxBytes`, files included, no more are read (the first always is).
+   * read() of the inbox, with the bodies of pushes kept in files read back into memory (one file at a
+   * time, at most `maxBytes` and the first item), for readers that decode them (the run results after
+   * a restart, the processing stage; the forwarder streams them instead).
    */
   async readInMemory(runId: string, afterSeq: number, limit: number, maxBytes: number): Promise<StoredItem[]> {
     const loaded: StoredItem[] = [];
-    let bytes = 0;
     for (const item of await this.read(runId, afterSeq, limit, 'inbox', maxBytes)) {
       loaded.push(item.kind === 'push' && item.bodyFile !== undefined ? { ...item, body: await this.bodyFiles.read(item.bodyFile) } : item);
-      bytes += item.size;
-      if (bytes >= maxBytes) break;
     }
     return loaded;
   }
